@@ -1,0 +1,42 @@
+"""``mailbot run``: the daemon."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from mailbot.commands import _common
+
+log = logging.getLogger("mailbot.daemon")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the daemon for every configured board")
+    p.add_argument("--board", help="run one board only")
+    p.add_argument("--once", action="store_true", help="one pass over every mailbox, then exit")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mailbot.daemon import one_pass, run as run_forever
+    from mailbot.outbound.outbox import recover_interrupted
+    from mailbot.runtime import build_runtime
+
+    settings = _common.settings(args)
+    store = _common.store(args)
+    runtimes = [build_runtime(b, store, settings.data_dir) for b in _common.boards(args, args.board)]
+    if args.once:
+        for rt in runtimes:
+            recover_interrupted(rt.store, rt.slug, rt.now())
+            stats = one_pass(rt)
+            print(f"{rt.slug}: handled {stats.handled} messages ({stats.held} held), sent {stats.sent} emails")
+            rt.close()
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("mailbot running for %d board(s)", len(runtimes))
+    run_forever(runtimes, stop)
+    return 0

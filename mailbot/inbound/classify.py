@@ -1,0 +1,213 @@
+"""What a message is: a pure function of the message and what the store knows.
+
+``classify`` returns a :class:`Classification`: one kind and the reasons for
+it. It changes nothing; the workflow acts on the answer. The order of the
+checks matters and is the order below: machine mail first (bounces,
+receipts, auto-replies, lists: never answered, RFC 3834), then who sent it,
+then what it carries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailbot.config import BoardConfig
+from mailbot.directory import Directory, Identity
+from mailbot.inbound.authresults import failed, trusted_results
+from mailbot.inbound.message import MailMessage
+
+# Kinds -------------------------------------------------------------------------
+REFERRAL = "referral"
+SCOPING_RETURN = "scoping_return"
+NOT_KNOWN = "not_known"
+CHAIR_REPLY = "chair_reply"
+AUTO_REPLY = "auto_reply"
+BOUNCE = "bounce"
+DELAY = "delivery_delay"
+READ_RECEIPT = "read_receipt"
+MAILING_LIST = "mailing_list"
+UNKNOWN_SENDER = "unknown_sender"
+SPOOFED = "failed_authentication"
+UNREADABLE = "unreadable_attachment"
+NOT_A_FORM = "not_a_form"
+UNMATCHED = "unmatched"
+BOARD_MAIL = "board_mail"
+
+#: Kinds that are recorded and otherwise left alone (no reply, no case change).
+MACHINE_KINDS = {AUTO_REPLY, DELAY, READ_RECEIPT, MAILING_LIST}
+
+
+@dataclass(frozen=True)
+class SentInfo:
+    """One of our own earlier emails that this message answers."""
+
+    message_id: str
+    kind: str
+    case_reference: str | None
+    agency: str | None = None
+    request_id: int | None = None
+
+
+@dataclass
+class FormOutcome:
+    """One attachment after the parsers had it."""
+
+    filename: str
+    record: Any = None
+    #: A one-line reason when it could not be read.
+    error: str | None = None
+    error_kind: str | None = None
+    #: Not a document type forms come in (images, calendar files…): ignored.
+    ignored: bool = False
+    sha256: str = ""
+    data: bytes = b""
+    sniffed: str = "unknown"
+
+    @property
+    def form_type(self) -> str | None:
+        return getattr(self.record, "form_type", None)
+
+
+@dataclass
+class Classification:
+    kind: str
+    reasons: list[str] = field(default_factory=list)
+    identity: Identity = field(default_factory=lambda: Identity("unknown"))
+    case_reference: str | None = None
+    thread: SentInfo | None = None
+    #: For bounces and delays: the Message-ID of our email that failed.
+    original_message_id: str | None = None
+
+    @property
+    def agency_name(self) -> str | None:
+        return self.identity.agency.name if self.identity.agency else None
+
+
+_REF = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{4})\b")
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|abwesend|auto)\s*:",
+    re.IGNORECASE,
+)
+_DSN_ACTION = re.compile(r"(?im)^\s*Action:\s*([a-z]+)")
+_ORIGINAL_ID = re.compile(r"(?im)^\s*Message-ID:\s*(<[^>\s]+>)")
+
+
+def subject_reference(subject: str, prefix: str) -> str | None:
+    """The case reference in a subject (``[WS-2026-0001]``), this board's only."""
+    for ref in _REF.findall(subject or ""):
+        if ref.startswith(prefix + "-"):
+            return ref
+    return None
+
+
+def _delivery_report(msg: MailMessage) -> tuple[str | None, str | None]:
+    """(``failed`` / ``delayed`` / …, the original Message-ID) of a DSN."""
+    actions: list[str] = []
+    original = None
+    if msg.email is not None:
+        for part in msg.email.walk():
+            ctype = part.get_content_type()
+            if ctype == "message/delivery-status":
+                payload = part.get_payload()
+                blocks = payload if isinstance(payload, list) else [payload]
+                for block in blocks:
+                    text = block.as_string() if hasattr(block, "as_string") else str(block)
+                    actions += [a.lower() for a in _DSN_ACTION.findall(text)]
+            elif ctype in ("text/rfc822-headers", "message/rfc822") and original is None:
+                try:
+                    text = part.as_string()
+                except Exception:
+                    text = ""
+                found = _ORIGINAL_ID.findall(text)
+                original = found[0] if found else None
+    if "failed" in actions:
+        return "failed", original
+    if "delayed" in actions:
+        return "delayed", original
+    return (actions[0] if actions else None), original
+
+
+def _auto_reply_reasons(msg: MailMessage) -> list[str]:
+    reasons = []
+    auto = (msg.header("auto-submitted") or "").strip().lower()
+    if auto and not auto.startswith("no"):
+        reasons.append(f"Auto-Submitted: {auto.split(';')[0]}")
+    if msg.header("x-autoreply") or msg.header("x-autorespond"):
+        reasons.append("X-Autoreply header")
+    if (msg.header("precedence") or "").strip().lower() == "auto_reply":
+        reasons.append("Precedence: auto_reply")
+    if _AUTO_SUBJECT.match(msg.subject or "") and not msg.attachments:
+        reasons.append("automatic-reply subject")
+    return reasons
+
+
+def _machine_kind(msg: MailMessage) -> Classification | None:
+    if msg.report_type == "delivery-status" or msg.from_addr.startswith(("mailer-daemon@", "postmaster@")):
+        action, original = _delivery_report(msg)
+        if action == "delayed":
+            return Classification(DELAY, ["delivery-status report: delayed"], original_message_id=original)
+        return Classification(BOUNCE, [f"delivery-status report: {action or 'failed'}"], original_message_id=original)
+    if msg.report_type == "disposition-notification":
+        return Classification(READ_RECEIPT, ["disposition-notification report"])
+    auto = _auto_reply_reasons(msg)
+    if auto:
+        return Classification(AUTO_REPLY, auto)
+    precedence = (msg.header("precedence") or "").strip().lower()
+    if msg.header("list-id") or msg.header("list-unsubscribe") or precedence in ("list", "bulk", "junk"):
+        return Classification(MAILING_LIST, ["mailing-list headers"])
+    return None
+
+
+def classify(
+    msg: MailMessage,
+    config: BoardConfig,
+    directory: Directory,
+    forms: list[FormOutcome],
+    thread: SentInfo | None,
+    known_reference: str | None,
+    not_known_phrases: list[str],
+) -> Classification:
+    """Decide what ``msg`` is. ``known_reference`` is the subject's case
+    reference when that case exists; ``thread`` is our earlier email it answers."""
+    machine = _machine_kind(msg)
+    if machine:
+        if machine.kind in (BOUNCE, DELAY) and machine.original_message_id is None:
+            machine.original_message_id = thread.message_id if thread else None
+        return machine
+
+    identity = directory.identify(msg.from_addr)
+    reference = known_reference or (thread.case_reference if thread else None)
+    base = dict(identity=identity, case_reference=reference, thread=thread)
+    if not identity.known:
+        return Classification(UNKNOWN_SENDER, ["sender is not in the board directory"], **base)
+    auth_failures = failed(trusted_results(msg.header_all("authentication-results"), config.authserv_id))
+    if auth_failures:
+        return Classification(
+            SPOOFED, [f"the board's mail server reports {', '.join(auth_failures)} failed"], **base
+        )
+    if identity.role == "chair":
+        return Classification(CHAIR_REPLY, ["from the Chair's configured address"], **base)
+
+    records = [f for f in forms if f.record is not None]
+    problems = [f for f in forms if f.error and f.error_kind != "not_a_form"]
+    not_forms = [f for f in forms if f.error_kind == "not_a_form"]
+    kinds = {f.form_type for f in records}
+    if problems and not records:
+        return Classification(UNREADABLE, [problems[0].error or "attachment could not be read"], **base)
+    if kinds & {"scoping_return", "chronology"}:
+        return Classification(SCOPING_RETURN, ["a scoping return form is attached"], **base)
+    if "referral" in kinds:
+        if reference and any(getattr(f.record, "decision", None) for f in records):
+            return Classification(REFERRAL, ["a referral with the decision sections filled"], **base)
+        return Classification(REFERRAL, ["a referral form is attached"], **base)
+    if identity.role != "agency":
+        return Classification(BOARD_MAIL, [f"from the board's {identity.role.replace('_', ' ')}"], **base)
+    if not_forms:
+        return Classification(NOT_A_FORM, ["attachment is not a recognised form"], **base)
+    text = " ".join(msg.new_text.lower().split())
+    if reference and any(p.lower() in text for p in not_known_phrases):
+        return Classification(NOT_KNOWN, ["the reply says the child is not known"], **base)
+    why = "a reply with no form attached" if reference else "no case reference, thread or form"
+    return Classification(UNMATCHED, [why], **base)

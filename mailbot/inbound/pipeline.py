@@ -1,0 +1,200 @@
+"""One way through: mailbox → read → parse forms → classify → act → ledger.
+
+``handle_message`` is the only place that names the order of the stages.
+It runs each message in one transaction (the ledger row, the case change and
+every email it causes commit together) and returns the folder the message
+belongs in. Any unexpected error rolls the step back, records the message
+as needing attention with a one-line reason, tells the business manager and
+returns normally, so one bad message never stops the loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.errors import MailbotError, ParseError
+from mailbot.inbound import classify as k
+from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, classify, subject_reference
+from mailbot.inbound.message import MailMessage, MailProblem, read_message
+from mailbot.mailbox.base import Folder, IncomingMessage
+from mailbot.runtime import BoardRuntime
+from mailbot.store.models import MessageSeen
+from mailbot.workflow import stage1
+from mailbot.workflow.cases import Outcome, case_exists, find_case, sent_mail
+from mailbot.workflow.common import audit, notify_business_managers, reply, utc
+
+log = logging.getLogger("mailbot.inbound")
+
+#: Document types forms come in; anything else attached (logos, calendar
+#: invitations) is ignored rather than refused.
+FORM_TYPES = {"docx", "pdf", "doc", "encrypted-office", "zip", "empty", "unknown-office"}
+DEFAULT_NOT_KNOWN = [
+    "not known to", "no record of", "no records of", "no involvement", "not been involved",
+    "no trace", "nil return", "not open to", "no information held", "not known by",
+]
+
+Handler = Callable[[Session, BoardRuntime, MailMessage, Classification, list[FormOutcome], int], Outcome]
+#: What each kind does. Kinds not listed are held for a person.
+ACTIONS: dict[str, Handler] = {
+    k.REFERRAL: stage1.handle_referral,
+    k.SCOPING_RETURN: stage1.handle_return,
+    k.NOT_KNOWN: stage1.handle_not_known,
+    k.BOUNCE: stage1.handle_bounce,
+}
+#: Kinds recorded and left alone: no reply, no case change.
+RECORD_ONLY = k.MACHINE_KINDS
+#: Held kinds whose sender is told why (known agency senders only).
+TELL_SENDER = {k.UNREADABLE, k.NOT_A_FORM}
+
+
+def register_action(kind: str, handler: Handler) -> None:
+    """Later stages (approvals, commands) plug their handler in here."""
+    ACTIONS[kind] = handler
+
+
+def read_forms(rt: BoardRuntime, msg: MailMessage, case_passwords: list[str]) -> list[FormOutcome]:
+    """Parse every attachment that could be a form; never raises."""
+    from parsers import parse_document, sniff_type
+
+    out: list[FormOutcome] = []
+    for att in msg.attachments:
+        sha = hashlib.sha256(att.data).hexdigest()
+        if att.problem:
+            out.append(FormOutcome(att.filename, error=att.problem, error_kind="damaged", sha256=sha))
+            continue
+        kind = sniff_type(att.data, att.filename)
+        if kind not in FORM_TYPES and att.data:
+            out.append(FormOutcome(att.filename, ignored=True, sha256=sha, sniffed=kind))
+            continue
+        try:
+            result = parse_document(att.data, att.filename, board=rt.slug,
+                                    mappings=rt.board.form_mappings,
+                                    passwords=[*rt.board.form_passwords(), *case_passwords])
+        except ParseError as err:
+            out.append(FormOutcome(att.filename, error=str(err), error_kind=err.kind, sha256=sha,
+                                   data=att.data, sniffed=kind))
+            continue
+        out.append(FormOutcome(att.filename, record=result.record, sha256=sha, data=att.data, sniffed=kind))
+    return out
+
+
+def _thread(s: Session, rt: BoardRuntime, msg: MailMessage) -> SentInfo | None:
+    found = sent_mail(s, rt.slug, msg.thread_ids)
+    if found is None:
+        return None
+    row, request = found
+    case = find_case_by_id(s, row.case_id)
+    return SentInfo(row.message_id, row.kind, case.reference if case else None,
+                    request.agency if request else None, request.id if request else None)
+
+
+def find_case_by_id(s: Session, case_id: int | None):  # noqa: ANN201 - small helper
+    from mailbot.store.models import Case
+
+    return s.get(Case, case_id) if case_id else None
+
+
+def _already_seen(s: Session, rt: BoardRuntime, sha: str) -> MessageSeen | None:
+    return s.scalar(select(MessageSeen).where(MessageSeen.board == rt.slug, MessageSeen.sha256 == sha))
+
+
+def _ledger(s: Session, rt: BoardRuntime, incoming: IncomingMessage, sha: str,
+            msg: MailMessage | None, kind: str) -> MessageSeen:
+    row = MessageSeen(board=rt.slug, mailbox=incoming.ref.mailbox, folder=incoming.ref.folder,
+                      uid=incoming.ref.uid, uidvalidity=incoming.ref.uidvalidity,
+                      message_id=msg.message_id if msg else None, sha256=sha,
+                      sender=msg.from_addr if msg else None, received_at=utc(rt.now()),
+                      kind=kind, outcome="processed")
+    s.add(row)
+    s.flush()
+    return row
+
+
+def _duplicate_of(s: Session, rt: BoardRuntime, msg: MailMessage) -> MessageSeen | None:
+    if not msg.message_id:
+        return None
+    return s.scalar(select(MessageSeen).where(MessageSeen.board == rt.slug,
+                                              MessageSeen.message_id == msg.message_id))
+
+
+def _act(s: Session, rt: BoardRuntime, msg: MailMessage, forms: list[FormOutcome], row: MessageSeen) -> Outcome:
+    earlier = _duplicate_of(s, rt, msg)
+    ref = subject_reference(msg.subject, rt.board.config.reference_prefix)
+    thread = _thread(s, rt, msg)
+    known_ref = ref if ref and case_exists(s, rt.slug, ref) else None
+    phrases = DEFAULT_NOT_KNOWN
+    cls = classify(msg, rt.board.config, rt.directory, forms, thread, known_ref, phrases)
+    row.kind = cls.kind
+    case = find_case(s, rt, cls.case_reference)
+    row.case_id = case.id if case else None
+    if earlier is not None and earlier.id != row.id:
+        if cls.identity.known and earlier.sender == msg.from_addr:
+            return Outcome(Folder.PROCESSED, "the same message (Message-ID) was received before", case)
+        return Outcome(Folder.NEEDS_ATTENTION, "a copy of an earlier message from a different sender", case)
+    if cls.kind in RECORD_ONLY:
+        audit(s, rt, f"{cls.kind}_received", None, case) if case else None
+        return Outcome(Folder.PROCESSED, None, case)
+    handler = ACTIONS.get(cls.kind)
+    if handler is not None:
+        return handler(s, rt, msg, cls, forms, row.id)
+    return Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind, case)
+
+
+def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSeen, outcome: Outcome,
+          known_sender: bool) -> None:
+    row.outcome = Folder.NEEDS_ATTENTION.value
+    row.reason = outcome.reason
+    notify_business_managers(
+        s, rt, dedupe_key=f"held:{row.id}", case=outcome.case, ledger_id=row.id,
+        headline="A message needs your attention",
+        reason=outcome.reason or "mailbot could not settle this message alone",
+        details=[f"Kind: {row.kind.replace('_', ' ')}", f"From: {row.sender or 'unknown'}"],
+    )
+    if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr:
+        reply(s, rt, "intake/unreadable", kind="unreadable_notice", to=msg.from_addr,
+              dedupe_key=f"unreadable:{row.id}", in_reply_to=msg.message_id,
+              references=msg.references, case=outcome.case,
+              context={"reason": outcome.reason, "sender_name": msg.from_name})
+
+
+def handle_message(rt: BoardRuntime, incoming: IncomingMessage) -> Folder:
+    """Handle one message exactly once; returns the folder it belongs in."""
+    sha = hashlib.sha256(incoming.raw).hexdigest()
+    with rt.store.transaction() as s:
+        seen = _already_seen(s, rt, sha)
+        if seen is not None:
+            return Folder(seen.outcome)
+    try:
+        msg = read_message(incoming.raw)
+        forms = read_forms(rt, msg, [])
+        with rt.store.transaction() as s:
+            row = _ledger(s, rt, incoming, sha, msg, "unclassified")
+            outcome = _act(s, rt, msg, forms, row)
+            row.reason = outcome.reason
+            if outcome.folder is Folder.NEEDS_ATTENTION:
+                _hold(s, rt, msg, row, outcome, rt.directory.identify(msg.from_addr).known)
+            log.info("message %s: %s -> %s", row.id, row.kind, outcome.folder.value)
+            return outcome.folder
+    except MailProblem as err:
+        return _quarantine(rt, incoming, sha, "unreadable_message", str(err))
+    except Exception as err:  # noqa: BLE001 - the loop must go on whatever happened
+        where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+        log.error("message handling failed: %s at %s:%s", type(err).__name__,
+                  where.filename.rsplit("/", 1)[-1] if where else "?", where.lineno if where else "?")
+        reason = err.reason if isinstance(err, MailbotError) else f"internal error ({type(err).__name__})"
+        return _quarantine(rt, incoming, sha, "error", f"mailbot could not handle this message: {reason}")
+
+
+def _quarantine(rt: BoardRuntime, incoming: IncomingMessage, sha: str, kind: str, reason: str) -> Folder:
+    with rt.store.transaction() as s:
+        if _already_seen(s, rt, sha) is None:
+            row = _ledger(s, rt, incoming, sha, None, kind)
+            _hold(s, rt, None, row, Outcome(Folder.NEEDS_ATTENTION, reason), False)
+            log.info("message %s: %s -> needs-attention", row.id, kind)
+    return Folder.NEEDS_ATTENTION

@@ -1,0 +1,88 @@
+"""Cases: opening one with its reference, finding one, what stage it is in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.mailbox.base import Folder
+from mailbot.runtime import BoardRuntime
+from mailbot.store.models import Case, OutboxMail, ScopingRequest
+from mailbot.workflow.common import utc
+
+# Stages, in order. Names are stable: they are stored in the database.
+SCOPING = "scoping"
+AWAITING_DECISION = "awaiting_decision"
+AWAITING_NOTIFICATION = "awaiting_notification"
+REVIEW = "review"
+CLOSED = "closed"
+STAGE_LABELS = {
+    SCOPING: "Scoping: returns requested from agencies",
+    AWAITING_DECISION: "Awaiting the sub-group and Chair's decision",
+    AWAITING_NOTIFICATION: "Decision made: notifications awaiting the Chair's approval",
+    REVIEW: "Review under way",
+    CLOSED: "Closed",
+}
+
+
+@dataclass
+class Outcome:
+    """What a workflow step decided about the message it handled."""
+
+    folder: Folder
+    reason: str | None = None
+    case: Case | None = None
+
+
+def open_case(s: Session, rt: BoardRuntime, notified_on: dt.date | None,
+              referral_message_id: str | None, referrer_email: str | None) -> Case:
+    """A new case with the board's next reference for this year (``WS-2026-0007``)."""
+    year = rt.today().year
+    last = s.scalar(select(func.max(Case.seq)).where(Case.board == rt.slug, Case.year == year)) or 0
+    seq = last + 1
+    case = Case(
+        board=rt.slug,
+        reference=f"{rt.board.config.reference_prefix}-{year}-{seq:04d}",
+        year=year,
+        seq=seq,
+        stage=SCOPING,
+        status="open",
+        opened_at=utc(rt.now()),
+        notified_on=notified_on or rt.today(),
+        referral_message_id=referral_message_id,
+        referrer_email=referrer_email,
+    )
+    s.add(case)
+    s.flush()
+    return case
+
+
+def find_case(s: Session, rt: BoardRuntime, reference: str | None) -> Case | None:
+    if not reference:
+        return None
+    return s.scalar(select(Case).where(Case.board == rt.slug, Case.reference == reference))
+
+
+def case_exists(s: Session, board: str, reference: str) -> bool:
+    return s.scalar(select(Case.id).where(Case.board == board, Case.reference == reference)) is not None
+
+
+def sent_mail(s: Session, board: str, message_ids: list[str]) -> tuple[OutboxMail, ScopingRequest | None] | None:
+    """Our own earlier email among ``message_ids`` (nearest first), with its request."""
+    for mid in message_ids:
+        row = s.scalar(select(OutboxMail).where(OutboxMail.board == board, OutboxMail.message_id == mid))
+        if row is None:
+            continue
+        request = s.scalar(select(ScopingRequest).where(ScopingRequest.message_id == mid))
+        if request is None and row.kind == "chase":
+            request = s.scalar(
+                select(ScopingRequest).where(
+                    ScopingRequest.case_id == row.case_id,
+                    ScopingRequest.contact_email.in_(row.recipients),
+                )
+            )
+        return row, request
+    return None
