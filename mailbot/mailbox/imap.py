@@ -1,0 +1,279 @@
+"""The board mailbox over IMAP (Dovecot, Microsoft 365, any IMAP4rev1 server).
+
+Reading never sets \\Seen (``BODY.PEEK[]``): people share this mailbox and
+the database ledger, not flags, says what was handled. UIDs are only
+meaningful together with the folder's UIDVALIDITY, so every ``MailRef``
+carries it and a checkpoint from another UIDVALIDITY is ignored (the ledger
+dedupes the rescan). Connection drops are expected — servers restart, NATs
+forget idle sockets — so every server call goes through ``_run``, which
+reconnects with capped exponential backoff and jitter. A refused sign-in is
+different: it raises ``MailboxAuthError`` at once, because retrying a bad
+password only locks the account.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import random
+import socket
+import ssl
+import time
+from datetime import datetime, timezone
+from typing import Callable, Iterator, TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from mailbot.errors import MailboxAuthError, MailboxError
+from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
+from mailbot.mailbox.oauth import TokenProvider
+from mailbot.mailbox.security import insecure_reason
+
+log = logging.getLogger("mailbot.inbound")
+
+T = TypeVar("T")
+DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
+IDLE_RENEW = 25 * 60.0  # RFC 2177: re-issue IDLE well before 29 minutes
+# What a dropped or broken connection looks like from imaplib/imapclient.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, socket.timeout, ssl.SSLError, imaplib.IMAP4.abort, EOFError,
+)
+
+
+class _Dropped(Exception):
+    """The server said BYE or closed the socket."""
+
+
+class ImapMailbox:
+    """``Mailbox`` over IMAP with imapclient."""
+
+    def __init__(
+        self,
+        name: str,
+        host: str,
+        port: int | None = None,
+        *,
+        username: str,
+        password: str | None = None,
+        token_provider: TokenProvider | None = None,
+        security: str = "tls",
+        allow_insecure: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
+        inbox: str = "INBOX",
+        processed_folder: str = Folder.PROCESSED.value,
+        needs_attention_folder: str = Folder.NEEDS_ATTENTION.value,
+        batch_size: int = 25,
+        timeout: float = 60.0,
+        poll_interval: float = 60.0,
+        max_attempts: int = 6,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        rng: random.Random | None = None,
+    ) -> None:
+        reason = insecure_reason(host, security, ("starttls", "plain"), allow_insecure)
+        if reason:
+            raise MailboxError(f"IMAP settings for {name} refused: {reason}")
+        if (password is None) == (token_provider is None):
+            raise MailboxError(f"IMAP settings for {name} refused: give a password or a token provider")
+        self.name = name
+        self.host = host
+        self.port = port or DEFAULT_PORTS[security]
+        self.username = username
+        self._password = password
+        self._token_provider = token_provider
+        self.security = security
+        self._ssl_context = ssl_context or ssl.create_default_context()
+        self.inbox = inbox
+        self.folders = {Folder.PROCESSED: processed_folder, Folder.NEEDS_ATTENTION: needs_attention_folder}
+        self.batch_size = batch_size
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self._sleep = sleep
+        self._now = now
+        self._rng = rng or random.Random()
+        self._client: IMAPClient | None = None
+        self._failures = 0  # consecutive, drives the backoff
+        self.uidvalidity: int | None = None
+        self.last_success: datetime | None = None
+
+    # -- connection ---------------------------------------------------------
+
+    def _connect(self) -> IMAPClient:
+        client = IMAPClient(self.host, self.port, ssl=self.security == "tls",
+                            ssl_context=self._ssl_context, timeout=self.timeout)
+        try:
+            if self.security == "starttls":
+                client.starttls(self._ssl_context)
+            try:
+                if self._token_provider is not None:
+                    client.oauth2_login(self.username, self._token_provider.get_token())
+                else:
+                    client.login(self.username, self._password or "")
+            except LoginError as err:
+                raise MailboxAuthError(f"IMAP server refused the sign-in for mailbox {self.name}") from err
+            existing = {name for _, _, name in client.list_folders()}
+            for folder in self.folders.values():
+                if folder not in existing:
+                    client.create_folder(folder)
+                    log.info("imap %s: created folder %s", self.name, folder)
+            selected = client.select_folder(self.inbox)
+        except BaseException:
+            client.shutdown()
+            raise
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        if self.uidvalidity is not None and uidvalidity != self.uidvalidity:
+            log.warning("imap %s: UIDVALIDITY of %s changed (%s -> %s)",
+                        self.name, self.inbox, self.uidvalidity, uidvalidity)
+        self.uidvalidity = uidvalidity
+        log.info("imap %s: connected to %s:%d, %s has %s message(s)",
+                 self.name, self.host, self.port, self.inbox, selected.get(b"EXISTS"))
+        return client
+
+    def _backoff(self) -> float:
+        base = min(self.backoff_max, self.backoff_initial * 2 ** (self._failures - 1))
+        return base * self._rng.uniform(0.5, 1.0)
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.shutdown()
+            except _CONNECTION_ERRORS + (IMAPClientError,):
+                pass
+
+    def _run(self, op: Callable[[IMAPClient], T]) -> T:
+        """Run ``op`` on a live connection, reconnecting with backoff on drops."""
+        while True:
+            try:
+                if self._client is None:
+                    if self._failures:
+                        delay = self._backoff()
+                        log.info("imap %s: reconnecting in %.1fs (attempt %d)",
+                                 self.name, delay, self._failures + 1)
+                        self._sleep(delay)
+                    self._client = self._connect()
+                result = op(self._client)
+            except MailboxError:
+                self._drop()
+                raise
+            except _CONNECTION_ERRORS + (_Dropped,) as err:
+                self._drop()
+                self._failures += 1
+                log.warning("imap %s: connection lost (%s), failure %d of %d",
+                            self.name, type(err).__name__, self._failures, self.max_attempts)
+                if self._failures >= self.max_attempts:
+                    raise MailboxError(
+                        f"IMAP server {self.host}:{self.port} unreachable after {self._failures} attempts"
+                    ) from err
+                continue
+            except IMAPClientError as err:
+                # The server answered NO/BAD: the connection is fine, the request was not.
+                raise MailboxError(f"IMAP server refused a request for mailbox {self.name}: "
+                                   f"{type(err).__name__}") from err
+            self._failures = 0
+            self.last_success = self._now()
+            return result
+
+    # -- the Mailbox protocol -----------------------------------------------
+
+    def fetch_new(self, limit: int | None = None, after: MailRef | None = None) -> Iterator[IncomingMessage]:
+        """Inbox messages oldest first; with ``after``, only UIDs above its checkpoint.
+
+        ``after`` is the last ``MailRef`` the caller handled; it is ignored when
+        its UIDVALIDITY is not the inbox's current one (everything is offered again).
+        """
+        def search(client: IMAPClient) -> list[int]:
+            criteria: list[str] = ["NOT", "DELETED"]
+            if after is not None and after.uidvalidity == str(self.uidvalidity):
+                criteria += ["UID", f"{int(after.uid) + 1}:*"]
+            uids = sorted(int(u) for u in client.search(criteria))
+            if after is not None and after.uidvalidity == str(self.uidvalidity):
+                uids = [u for u in uids if u > int(after.uid)]  # "n:*" always matches the last UID
+            return uids
+
+        uids = self._run(search)
+        if limit is not None:
+            uids = uids[:limit]
+        log.debug("imap %s: %d message(s) to fetch", self.name, len(uids))
+        for start in range(0, len(uids), self.batch_size):
+            batch = uids[start:start + self.batch_size]
+            fetched, uidvalidity = self._run(lambda c: (c.fetch(batch, ["BODY.PEEK[]"]), self.uidvalidity))
+            for uid in batch:
+                data = fetched.get(uid)
+                if data is None or b"BODY[]" not in data:
+                    continue  # expunged between SEARCH and FETCH
+                ref = MailRef(self.name, self.inbox, str(uid), str(uidvalidity))
+                yield IncomingMessage(ref, bytes(data[b"BODY[]"]))
+
+    def move(self, ref: MailRef, folder: Folder) -> None:
+        target = self.folders[Folder(folder)]
+
+        def do_move(client: IMAPClient) -> bool:
+            if ref.uidvalidity is not None and ref.uidvalidity != str(self.uidvalidity):
+                return False
+            uid = int(ref.uid)
+            if client.has_capability("MOVE"):
+                client.move([uid], target)
+            else:
+                if not client.search(["UID", str(uid)]):
+                    return True  # already gone: nothing to copy
+                client.copy([uid], target)
+                client.add_flags([uid], [b"\\Deleted"], silent=True)
+                if client.has_capability("UIDPLUS"):
+                    client.uid_expunge([uid])
+                else:
+                    client.expunge()
+            return True
+
+        if self._run(do_move):
+            log.info("imap %s: moved uid %s to %s", self.name, ref.uid, target)
+        else:
+            log.warning("imap %s: not moving uid %s, its UIDVALIDITY %s is stale",
+                        self.name, ref.uid, ref.uidvalidity)
+
+    def wait(self, timeout: float) -> bool:
+        """IDLE until the server announces mail or ``timeout`` passes.
+
+        Returns True on EXISTS/RECENT, and also when the connection dropped,
+        so the caller fetches at once (the fetch reconnects).
+        """
+        client = self._run(lambda c: c)
+        if not client.has_capability("IDLE"):
+            self._sleep(min(timeout, self.poll_interval))
+            return False
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                client.idle()
+                try:
+                    responses = client.idle_check(timeout=min(remaining, IDLE_RENEW))
+                finally:
+                    client.idle_done()
+                for resp in responses:
+                    if resp and resp[0] == b"BYE":
+                        raise _Dropped()
+                    if len(resp) > 1 and resp[1] in (b"EXISTS", b"RECENT"):
+                        self.last_success = self._now()
+                        return True
+                self.last_success = self._now()
+        except _CONNECTION_ERRORS + (_Dropped, IMAPClientError) as err:
+            log.warning("imap %s: connection lost while idle (%s)", self.name, type(err).__name__)
+            self._drop()
+            return True
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.logout()
+            except _CONNECTION_ERRORS + (IMAPClientError,):
+                client.shutdown()
