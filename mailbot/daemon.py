@@ -9,6 +9,7 @@ handled, the outbox knows what was sent.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -32,12 +33,24 @@ class PassStats:
     folders: list[str] = field(default_factory=list)
 
 
+def _fetch(rt: BoardRuntime, limit: int | None):  # noqa: ANN202
+    """New mail only, from the checkpoint, where the backend can resume (IMAP).
+
+    The first pass after start has no checkpoint and scans the whole inbox,
+    so a message handled just before a crash but never moved is moved now.
+    """
+    if rt.checkpoint is not None and "after" in inspect.signature(rt.mailbox.fetch_new).parameters:
+        return rt.mailbox.fetch_new(limit=limit, after=rt.checkpoint)  # type: ignore[call-arg]
+    return rt.mailbox.fetch_new(limit=limit)
+
+
 def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     """Handle everything waiting in the mailbox, then send what that caused."""
     stats = PassStats()
-    for incoming in rt.mailbox.fetch_new(limit=limit):
+    for incoming in _fetch(rt, limit):
         folder = handle_message(rt, incoming)
         rt.mailbox.move(incoming.ref, folder)
+        rt.checkpoint = incoming.ref
         stats.handled += 1
         stats.held += folder is Folder.NEEDS_ATTENTION
         stats.folders.append(folder.value)

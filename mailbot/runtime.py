@@ -16,7 +16,7 @@ from typing import Callable, Protocol
 
 from mailbot.config import Board, ExchangeMailbox, ImapMailbox, MaildirMailbox, MaildirSending, SmtpSending
 from mailbot.directory import Directory
-from mailbot.mailbox.base import Mailbox
+from mailbot.mailbox.base import Mailbox, MailRef
 from mailbot.outbound.base import Sender
 from mailbot.outbound.compose import Composer
 from mailbot.store.db import Store
@@ -59,6 +59,8 @@ class BoardRuntime:
     data_dir: Path
     directory: Directory = field(init=False)
     composer: Composer = field(init=False)
+    #: The last message handled in this run (IMAP resumes after it).
+    checkpoint: MailRef | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.board.config)
@@ -103,11 +105,11 @@ def make_mailbox(board: Board, data_dir: Path) -> Mailbox:
 
         return Impl(_maildir_path(board, data_dir, settings.path, "inbox"))
     if isinstance(settings, ImapMailbox):
-        from mailbot.mailbox.factory import imap_from_config
+        from mailbot.transports import imap_from_config
 
         return imap_from_config(board, settings, data_dir)
     if isinstance(settings, ExchangeMailbox):
-        from mailbot.mailbox.factory import exchange_from_config
+        from mailbot.transports import exchange_from_config
 
         return exchange_from_config(board, settings)
     raise TypeError(type(settings).__name__)
@@ -120,7 +122,7 @@ def make_sender(board: Board, data_dir: Path) -> Sender:
 
         return MaildirOutbox(_maildir_path(board, data_dir, settings.path, "outbox"))
     if isinstance(settings, SmtpSending):
-        from mailbot.mailbox.factory import smtp_from_config
+        from mailbot.transports import smtp_from_config
 
         return smtp_from_config(board, settings, data_dir)
     raise TypeError(type(settings).__name__)
