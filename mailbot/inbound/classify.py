@@ -144,13 +144,13 @@ def _auto_reply_reasons(msg: MailMessage) -> list[str]:
 
 
 def _machine_kind(msg: MailMessage) -> Classification | None:
+    if msg.report_type == "disposition-notification":
+        return Classification(READ_RECEIPT, ["disposition-notification report"])
     if msg.report_type == "delivery-status" or msg.from_addr.startswith(("mailer-daemon@", "postmaster@")):
         action, original = _delivery_report(msg)
         if action == "delayed":
             return Classification(DELAY, ["delivery-status report: delayed"], original_message_id=original)
         return Classification(BOUNCE, [f"delivery-status report: {action or 'failed'}"], original_message_id=original)
-    if msg.report_type == "disposition-notification":
-        return Classification(READ_RECEIPT, ["disposition-notification report"])
     auto = _auto_reply_reasons(msg)
     if auto:
         return Classification(AUTO_REPLY, auto)
