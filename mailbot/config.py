@@ -389,14 +389,13 @@ def _load_extras(path: Path, cfg: BoardConfig, problems: list[tuple[str, str, st
     board.calendar = BoardCalendar(region=cfg.calendar.region, extra_holidays=extra)
     try:
         regime = load_regime(cfg.deadlines.regime)
-        board.regime = apply_overrides(regime, cfg.deadlines.overrides)
+        board.regime = apply_overrides(regime, cfg.deadlines.overrides, file=str(path),
+                                       key_prefix="deadlines.overrides")
     except ConfigError as err:
-        problems.extend(
-            (str(path), f"deadlines.{k}" if k != "(file)" else "deadlines", r)
-            for _f, k, r in (err.problems or [(str(path), "regime", str(err))])
-        )
-    except (ValidationError, ValueError, FileNotFoundError) as err:
-        problems.append((str(path), "deadlines", " ".join(str(err).split())[:300]))
+        for file, key, reason in err.problems or [("", "regime", str(err))]:
+            if not file or file.startswith("<"):  # a regime name that does not resolve
+                file, key = str(path), f"deadlines.{key}"
+            problems.append((file, key, reason))
     return board
 
 

@@ -46,6 +46,7 @@ def setup_logging(level: str = "INFO", stream=sys.stderr) -> None:  # noqa: ANN0
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("imapclient", "exchangelib", "pdfminer", "alembic", "apscheduler", "msal"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Libraries log protocol traffic and document text at DEBUG (imapclient
+    # logs whole commands): only mailbot's own loggers go below WARNING.
+    root.setLevel(logging.WARNING)
+    logging.getLogger("mailbot").setLevel(level)
