@@ -1,0 +1,236 @@
+"""Applying a form mapping to a document: the generic reader.
+
+The engine knows the record contract (field types, reason codes, the
+optional ``decision`` sub-record) and the layouts answers come in; every
+piece of wording comes from the mapping.  Values are never logged: the
+explain trail records labels and locations only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from mailbot.records import REASON_ORDER, RECORD_TYPES
+from parsers.document import Slot
+from parsers.labels import Hit, Locator
+from parsers.mapping import FieldSpec, FormMapping
+from parsers.reading import ValueReader
+from parsers.tables import read_table
+
+log = logging.getLogger("mailbot.parsers")
+
+
+@dataclass(slots=True)
+class ExplainItem:
+    """Which document label fed a field (never the value itself)."""
+
+    field: str
+    label: str | None
+    where: str | None
+    found: bool
+    note: str = ""
+
+
+class Engine:
+    """Reads one document with one mapping into contract JSON."""
+
+    def __init__(self, slots: list[Slot], mapping: FormMapping,
+                 form_fields: dict[str, str] | None = None) -> None:
+        self.mapping = mapping
+        self.loc = Locator(slots, mapping)
+        self.values = ValueReader(mapping)
+        self.form_fields = form_fields or {}
+        self.data: dict[str, Any] = {}
+        self.explain: list[ExplainItem] = []
+        self.warnings: list[str] = []
+        #: choice_text fields whose answer only says "I agree with …".
+        self.agreeing: set[str] = set()
+
+    # --- the run -------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        for path, value in self.mapping.set.items():
+            _put(self.data, path, value)
+        derived = []
+        for path, spec in self.mapping.fields.items():
+            if spec.from_ or spec.join or spec.of or spec.value is not None or spec.agree_with:
+                derived.append((path, spec))
+            if spec.value is None and not (spec.from_ or spec.join or spec.of):
+                _put(self.data, path, self.read(path, spec))
+        for path, spec in derived:
+            self._derive(path, spec)
+        for path, spec in self.mapping.fields.items():
+            if spec.most_common and _get(self.data, path) is None:
+                _put(self.data, path, _most_common(self.data, spec.most_common))
+        for path, spec in self.mapping.fields.items():
+            if spec.only_if and _get(self.data, spec.only_if.field) != spec.only_if.equals:
+                _put(self.data, path, None)
+            if spec.required and _get(self.data, path) in (None, []):
+                self.warnings.append(f"required field {path} was not found")
+        if "reasons" in self.data and isinstance(self.data["reasons"], list):
+            order = {code: i for i, code in enumerate(REASON_ORDER)}
+            self.data["reasons"].sort(key=lambda c: order.get(c, len(order)))
+        self._subrecords()
+        for key in [k for k in self.data if k.startswith("_")]:
+            del self.data[key]
+        return self.data
+
+    def _subrecords(self) -> None:
+        """An optional sub-record (a referral's ``decision``) only when filled."""
+        record = RECORD_TYPES[self.mapping.form_type]
+        for key, info in record.model_fields.items():
+            sub = self.data.get(key)
+            inner = [a for a in getattr(info.annotation, "__args__", ()) or ()
+                     if a in RECORD_TYPES.values()]
+            if not inner or not isinstance(sub, dict):
+                continue
+            if not _any_leaf(sub):
+                self.data[key] = None
+                continue
+            sub.update(form_type=inner[0].model_fields["form_type"].default,
+                       board=self.mapping.board, form=self.mapping.id)
+
+    # --- one field -------------------------------------------------------------
+
+    def read(self, path: str, spec: FieldSpec) -> Any:
+        span = self.loc.span(spec.section)
+        if span is None:
+            self._note(path, None, None, False, f"section {spec.section} not found")
+            return [] if spec.type in ("tick_list", "table", "person_list") or spec.items else None
+        if spec.items:
+            return self._items(path, spec, span)
+        if spec.type in ("choice", "tick_list"):
+            return self._ticks(path, spec, span)
+        if spec.type == "table":
+            rows, hit_where = read_table(self.loc, spec, span, self.values, self.warnings, path)
+            self._note(path, "table header" if hit_where else None, hit_where, bool(rows))
+            return rows
+        for name in spec.form_fields:
+            if self.form_fields.get(name, "").strip():
+                value = self.values.convert(self.form_fields[name], spec, path, self.warnings)
+                self._note(path, f"form field {name}", "PDF form field", value is not None)
+                return value
+        first: tuple[Hit, str] | None = None
+        loose = spec.answer in ("below", "right") or "para"
+        for label in spec.labels:
+            for hit in self.loc.find_all(label, *span, loose=loose):
+                raw, where = self.loc.answer(hit, spec.answer)
+                value = self.values.convert(raw, spec, path, self.warnings)
+                if value is None and spec.agree and self.values.has_phrase(raw, spec.agree):
+                    self.agreeing.add(path)
+                if value not in (None, []):
+                    self._note(path, hit.label, where, True)
+                    return value
+                first = first or (hit, where)
+        self._note(path, first[0].label if first else None, first[1] if first else None, False)
+        return [] if spec.type == "person_list" else None
+
+    def _ticks(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> Any:
+        group = {self.values.norm_label(x) for x in spec.labels}
+        ticked: list[tuple[int, str, Hit]] = []
+        for code, labels in spec.option_map().items():
+            for label in labels:
+                hit = self.loc.find_one(label, *span, loose=True)
+                if hit is not None:
+                    if self.loc.ticked(hit, group):
+                        ticked.append((hit.slot.index, code, hit))
+                    break
+        if spec.type == "choice":
+            ticked.sort(key=lambda t: t[0])
+            if len(ticked) > 1:
+                self.warnings.append(f"more than one box ticked for {path}; the first was taken")
+            if not ticked:
+                self._note(path, None, None, False)
+                return None
+            _, code, hit = ticked[0]
+            self._note(path, hit.label, hit.slot.where, True)
+            if spec.detail and spec.detail.field:
+                detail = self._detail(hit, spec, group)
+                _put(self.data, spec.detail.field, detail)
+                self._note(spec.detail.field, hit.label, hit.slot.where, detail is not None)
+            return code
+        out: list[Any] = []
+        for _, code, hit in ticked:
+            if spec.item_key:
+                other = code in spec.other or hit.label in spec.other
+                name = self._detail(hit, spec, group) if other else None
+                out.append({spec.item_key: name or hit.label})
+            else:
+                out.append(code)
+        self._note(path, spec.labels[0] if spec.labels else "tick boxes",
+                   ticked[0][2].slot.where if ticked else None, bool(out))
+        return out
+
+    def _detail(self, hit: Hit, spec: FieldSpec, group: set[str]) -> str | None:
+        text = hit.rest
+        prefixes = spec.detail.prefixes if spec.detail else []
+        text = self.values.strip_prefixes(text, prefixes)
+        value = self.values.text(text, spec)
+        if value is None:
+            value = self.values.text(self.loc.row_detail(hit, group), spec)
+        return value
+
+    def _items(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> list[dict]:
+        out = []
+        for n, item in enumerate(spec.items):
+            entry: dict[str, Any] = dict(item.set)
+            for key, sub in item.fields.items():
+                sub_span = self.loc.span(sub.section) if sub.section else span
+                sub_spec = sub if sub.section is None else sub.model_copy(update={"section": None})
+                entry[key] = self.read(f"{path}[{n}].{key}", sub_spec) if sub_span else None
+            if item.skip_if_blank and all(entry.get(k) in (None, "") for k in item.skip_if_blank):
+                continue
+            out.append(entry)
+        return out
+
+    def _derive(self, path: str, spec: FieldSpec) -> None:
+        if spec.value is not None:
+            value: Any = spec.value
+        elif spec.from_:
+            value = self.values.extract(_get(self.data, spec.from_), spec.extract)
+        elif spec.join:
+            parts = [_get(self.data, p) for p in spec.join]
+            value = spec.separator.join(str(p) for p in parts if p) or None
+        elif spec.of:
+            value = True if any(_get(self.data, p) not in (None, [], "") for p in spec.of) else None
+        else:
+            value = _get(self.data, path)
+        if spec.agree_with and value is None and path in self.agreeing:
+            value = _get(self.data, spec.agree_with)
+        _put(self.data, path, value)
+        self._note(path, None, f"from {spec.from_ or ', '.join(spec.join or spec.of) or 'rule'}",
+                   value is not None)
+
+    def _note(self, path: str, label: str | None, where: str | None, found: bool,
+              note: str = "") -> None:
+        self.explain.append(ExplainItem(path, label, where, found, note))
+
+
+def _put(data: dict, path: str, value: Any) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        data = data.setdefault(part, {})
+    data[parts[-1]] = value
+
+
+def _get(data: dict, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)  # type: ignore[assignment]
+    return data
+
+
+def _most_common(data: dict, path: str) -> Any:
+    """Most frequent non-blank ``key`` across the list at ``list.key`` (ties: first)."""
+    items, _, key = path.partition(".")
+    values = [e.get(key) for e in data.get(items) or [] if isinstance(e, dict) and e.get(key)]
+    return max(values, key=values.count) if values else None
+
+
+def _any_leaf(obj: Any) -> bool:
+    if isinstance(obj, dict):
+        return any(_any_leaf(v) for v in obj.values())
+    return obj not in (None, [], "")

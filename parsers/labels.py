@@ -1,0 +1,216 @@
+"""Finding a label in a document and the answer that belongs to it.
+
+Forms put answers in three places: after the label in the same cell or
+line (``Name: Jane``), in the cell to the right, or below (the next row of
+a one-column table, or the lines after a label paragraph).  This module
+knows those layouts; which wording is a label is always the mapping's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.document import Paragraph, Slot
+from parsers.mapping import FormMapping
+from parsers.values import is_tick_mark, normalise_label, tokens
+
+_LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>])*")
+_SEPARATORS = (":", "\n", "?", "–", "—", "-", ")", "=")
+
+
+@dataclass(slots=True)
+class Hit:
+    """A label found: the slot, the label as written, what follows it."""
+
+    slot: Slot
+    label: str
+    rest: str
+    loose: bool = False
+
+
+def _after_label(slot: Slot, label_norm: str, loose: bool | str = False) -> Hit | None:
+    """Match ``label_norm`` at the start of a slot; the text after it, if any.
+
+    ``loose`` accepts a label that is only the start of a longer prompt
+    (``Please give a brief summary…``), for answers that sit elsewhere;
+    ``"para"`` accepts it only for a paragraph with no colon after the label.
+    """
+    norm = slot.norm
+    if not norm.startswith(label_norm) or (len(norm) > len(label_norm)
+                                           and norm[len(label_norm)] != " "):
+        return None
+    count = label_norm.count(" ") + 1
+    toks = tokens(slot.text)
+    end = toks[count - 1].end()
+    rest = slot.text[end:]
+    lead = _LEAD.match(rest).group()  # type: ignore[union-attr]
+    answer = rest[len(lead):]
+    label = slot.text[:end].strip()
+    if answer.strip() and slot.paragraph is not None and slot.text.rstrip()[-1:] in ":?":
+        return Hit(slot, slot.text.strip(), "", loose=True)  # a question: answer below
+    if answer.strip() and not any(sep in lead for sep in _SEPARATORS):
+        if loose is True or (loose == "para" and slot.paragraph is not None and ":" not in rest):
+            return Hit(slot, label, rest, loose=True)
+        if slot.cell is not None and "\n" in rest:  # a prompt line, the answer below it
+            first, _, after = rest.partition("\n")
+            return Hit(slot, label + first, after)
+        return None  # "Name of Agency" is not the label "Name"
+    return Hit(slot, label, answer)
+
+
+class Locator:
+    """Label and answer lookup over one document for one mapping."""
+
+    def __init__(self, slots: list[Slot], mapping: FormMapping) -> None:
+        self.slots = slots
+        self.cell_slots = {id(s.cell): s for s in slots if s.cell is not None}
+        self.by_first: dict[str, list[Slot]] = {}
+        for slot in self.slots:
+            if slot.norm:
+                self.by_first.setdefault(slot.norm.split(" ", 1)[0], []).append(slot)
+        labels = list(mapping.stop_labels)
+        for spec in mapping.fields.values():
+            labels += spec.labels
+            for option_labels in spec.option_map().values():
+                labels += option_labels
+            for item in spec.items:
+                for sub in item.fields.values():
+                    labels += sub.labels
+        for phrases in mapping.sections.values():
+            labels += phrases
+        self.stops = {normalise_label(x) for x in labels} - {""}
+        self.sections = self._sections(mapping)
+
+    def _sections(self, mapping: FormMapping) -> dict[str, tuple[int, int]]:
+        starts: dict[str, int] = {}
+        for name, phrases in mapping.sections.items():
+            found = [h.slot.index for p in phrases
+                     if (h := self.find_one(p, 0, len(self.slots), loose=True))]
+            if found:
+                starts[name] = min(found)
+        ordered = sorted(starts.values())
+        out = {}
+        for name, start in starts.items():
+            later = [s for s in ordered if s > start]
+            out[name] = (start, later[0] if later else len(self.slots))
+        return out
+
+    def span(self, section: str | None) -> tuple[int, int] | None:
+        """Slot range of a section; whole document for None; None if absent."""
+        if section is None:
+            return 0, len(self.slots)
+        return self.sections.get(section)
+
+    def find_one(self, label: str, lo: int, hi: int, loose: bool | str = False) -> Hit | None:
+        norm = normalise_label(label)
+        if not norm:
+            return None
+        for slot in self.by_first.get(norm.split(" ", 1)[0], ()):
+            if lo <= slot.index < hi and (hit := _after_label(slot, norm, loose)):
+                return hit
+        return None
+
+    def find_all(self, label: str, lo: int, hi: int, loose: bool | str = False) -> list[Hit]:
+        norm = normalise_label(label)
+        if not norm:
+            return []
+        return [hit for slot in self.by_first.get(norm.split(" ", 1)[0], ())
+                if lo <= slot.index < hi and (hit := _after_label(slot, norm, loose))]
+
+    def is_label(self, slot: Slot) -> bool:
+        norm = slot.norm
+        return any(norm == s or norm.startswith(s + " ") for s in self.stops)
+
+    # --- answers -----------------------------------------------------------
+
+    def answer(self, hit: Hit, mode: str = "auto") -> tuple[str | None, str]:
+        """The answer text for a label hit and where it was found."""
+        slot = hit.slot
+        if slot.paragraph is not None:
+            return self._paragraph_answer(hit)
+        if hit.rest.strip() and mode in ("auto", "same") and not hit.loose:
+            return hit.rest, slot.where
+        if mode in ("auto", "right"):
+            right = self.right_of(slot)
+            if right is not None:
+                return (None if self.is_label(right) else right.text), right.where
+        if mode in ("auto", "below"):
+            below = self.below(slot)
+            if below is not None:
+                return (None if self.is_label(below) else below.text), below.where
+        return None, slot.where
+
+    def right_of(self, slot: Slot) -> Slot | None:
+        row = slot.table.rows[slot.row]  # type: ignore[union-attr]
+        for cell in row[slot.col + 1:]:
+            if cell is not slot.cell:
+                return self._slot_of(cell)
+        return None
+
+    def below(self, slot: Slot) -> Slot | None:
+        rows = slot.table.rows  # type: ignore[union-attr]
+        for row in rows[slot.row + 1:]:
+            if slot.col < len(row) and row[slot.col] is not slot.cell:
+                return self._slot_of(row[slot.col])
+        return None
+
+    def _slot_of(self, cell: object) -> Slot | None:
+        return self.cell_slots.get(id(cell))
+
+    def _paragraph_answer(self, hit: Hit) -> tuple[str | None, str]:
+        """Text after the label, then the following lines up to the next label.
+
+        An answer begun on the label's line stops at a blank line; an answer
+        that starts on the next line runs (blank lines kept) to the next
+        label, heading or table.
+        """
+        inline = bool(hit.rest.strip()) and not hit.loose
+        lines = [hit.rest] if inline else []
+        where = hit.slot.where
+        for slot in self.slots[hit.slot.index + 1:]:
+            if slot.paragraph is None:
+                if not inline and not any(x.strip() for x in lines):
+                    cells = {id(c) for row in slot.table.rows for c in row}  # type: ignore
+                    if len(cells) == 1:
+                        return slot.text, slot.where
+                break
+            if self.is_label(slot) or (inline and not slot.text.strip()):
+                break
+            lines.append(slot.text)
+        return "\n".join(lines), where
+
+    # --- ticks -------------------------------------------------------------
+
+    def ticked(self, hit: Hit, group_label_norms: set[str]) -> bool:
+        """Is the option at ``hit`` ticked: a checked box or a typed mark in its row."""
+        slot = hit.slot
+        if isinstance(slot.paragraph, Paragraph):
+            return any(slot.boxes) or slot.text.lstrip()[:1] in {"☒", "☑", "✓", "✔", "X", "x"}
+        row = slot.table.rows[slot.row]  # type: ignore[union-attr]
+        seen: set[int] = set()
+        for cell in row:
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            if any(cell.boxes):
+                return True
+            if cell is not slot.cell and is_tick_mark(cell.text):
+                return True
+        return False
+
+    def row_detail(self, hit: Hit, group_label_norms: set[str]) -> str | None:
+        """Typed text elsewhere in the option's row (an "Others: …" box)."""
+        slot = hit.slot
+        if slot.table is None:
+            return None
+        seen: set[int] = {id(slot.cell)}
+        for cell in slot.table.rows[slot.row]:
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            text = cell.text.strip()
+            if text and not is_tick_mark(text) and not any(
+                    normalise_label(text).startswith(g) for g in group_label_norms):
+                return text
+        return None

@@ -1,0 +1,239 @@
+"""The form-mapping schema: how one board's form maps onto the record contract.
+
+A mapping is data an admin writes (``config/forms/<board>/<form>.yaml``);
+the generic engine follows it.  Validation happens once, at load, and a bad
+file fails with every problem listed (file, key path, reason) so an admin
+can fix them all in one go.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mailbot.errors import ConfigError
+from mailbot.records import RECORD_TYPES
+
+FieldType = Literal["text", "date", "yes_no", "choice", "tick_list", "table", "choice_text",
+                    "filled", "person_list", "date_text", "time"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Detail(_Strict):
+    """Where the "please state" text of a ticked option goes."""
+
+    field: str | None = None
+    prefixes: list[str] = Field(default_factory=list)
+
+
+class Column(_Strict):
+    """One column of a repeating table (siblings, chronology entries…)."""
+
+    labels: list[str] = Field(default_factory=list)
+    type: Literal["text", "date", "time", "date_text"] = "text"
+    #: For a date column: also store the cell as written under this key.
+    text_to: str | None = None
+
+
+class Condition(_Strict):
+    field: str
+    equals: Any
+
+
+class FieldSpec(_Strict):
+    """How one contract field is found and read."""
+
+    labels: list[str] = Field(default_factory=list)
+    type: FieldType = "text"
+    section: str | None = None
+    #: Where the answer sits relative to its label (``auto`` tries same
+    #: cell/line, then the cell to the right, then the cell or lines below).
+    answer: Literal["auto", "same", "right", "below"] = "auto"
+    required: bool = False
+    keep_filler: bool = False
+    value: Any = None
+    from_: str | None = Field(default=None, alias="from")
+    extract: Literal["phone", "email"] | None = None
+    join: list[str] = Field(default_factory=list)
+    separator: str = " "
+    #: choice / tick_list: code -> label wordings (a list means code = label).
+    options: dict[str, list[str]] | list[str] = Field(default_factory=dict)
+    detail: Detail | None = None
+    #: tick_list of objects: the key that takes the option's label.
+    item_key: str | None = None
+    #: tick_list: options whose typed "please specify" text is the value.
+    other: list[str] = Field(default_factory=list)
+    columns: dict[str, Column] = Field(default_factory=dict)
+    #: choice_text: code -> phrases meaning it, tried in order.
+    choices: dict[str, list[str]] = Field(default_factory=dict)
+    #: choice_text: phrases meaning "as the field named in ``agree_with``".
+    agree: list[str] = Field(default_factory=list)
+    agree_with: str | None = None
+    of: list[str] = Field(default_factory=list)
+    only_if: Condition | None = None
+    #: person_list: the keys for each person's name and date.
+    name_key: str = "name"
+    date_key: str = "date_of_birth"
+    items: list["ItemSpec"] = Field(default_factory=list)
+    form_fields: list[str] = Field(default_factory=list)
+    #: When nothing is found: the most common value of ``list.key`` (ties: first).
+    most_common: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> "FieldSpec":
+        derived = self.value is not None or self.from_ or self.join or self.of or self.items
+        if self.type in ("choice", "tick_list") and not self.options:
+            raise ValueError(f"a {self.type} field needs options")
+        if self.type == "table" and not self.columns:
+            raise ValueError("a table field needs columns")
+        if self.type == "choice_text" and not self.choices:
+            raise ValueError("a choice_text field needs choices")
+        if self.type == "filled" and not self.of:
+            raise ValueError("a filled field needs 'of' (the fields it looks at)")
+        if not derived and not self.labels and not self.form_fields and self.type not in (
+                "choice", "tick_list", "table"):
+            raise ValueError("give labels, form_fields, value, from, join, of or items")
+        return self
+
+    def option_map(self) -> dict[str, list[str]]:
+        if isinstance(self.options, list):
+            return {label: [label] for label in self.options}
+        return self.options
+
+
+class ItemSpec(_Strict):
+    """One fixed entry of a list field (e.g. the mother's and father's rows)."""
+
+    set: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    #: Leave the entry out when all of these read blank.
+    skip_if_blank: list[str] = Field(default_factory=list)
+
+
+FieldSpec.model_rebuild()
+
+
+class Recognise(_Strict):
+    """Title phrases: all of ``all`` and at least one of ``any`` must appear."""
+
+    all: list[str] = Field(default_factory=list)
+    any: list[str] = Field(default_factory=list)
+    none: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _some(self) -> "Recognise":
+        if not self.all and not self.any:
+            raise ValueError("give at least one phrase under 'all' or 'any'")
+        return self
+
+
+class FormMapping(_Strict):
+    """One form's mapping, as loaded from YAML."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+    form_type: Literal["referral", "scoping_return", "chronology", "decision"]
+    title: str | None = None
+    recognise: Recognise
+    set: dict[str, Any] = Field(default_factory=dict)
+    sections: dict[str, list[str]] = Field(default_factory=dict)
+    #: Labels that end an answer but feed no field ("Signature", headings…).
+    stop_labels: list[str] = Field(default_factory=list)
+    filler: list[str] = Field(default_factory=list)
+    #: Lines dropped from any answer ("(Please continue on a separate sheet…)").
+    ignore_lines: list[str] = Field(default_factory=list)
+    fields: dict[str, FieldSpec]
+    source: str | None = Field(default=None, exclude=True)
+
+    @property
+    def board(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @model_validator(mode="after")
+    def _check_paths(self) -> "FormMapping":
+        record = RECORD_TYPES[self.form_type]
+        problems = [f"fields.{path}: {why}" for path, why in _unknown_paths(record, self)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        for name, spec in self.fields.items():
+            if spec.section and spec.section not in self.sections:
+                raise ValueError(f"fields.{name}: section {spec.section!r} is not "
+                                 f"defined under 'sections'")
+        return self
+
+
+def _unknown_paths(record: type[BaseModel], mapping: FormMapping) -> list[tuple[str, str]]:
+    """Field paths in the mapping that the record contract does not have."""
+    out = []
+    for path in list(mapping.fields) + list(mapping.set):
+        if path.startswith("_"):
+            continue  # a scratch field: read and used by others, never output
+        model: Any = record
+        for part in path.split("."):
+            info = getattr(model, "model_fields", {}).get(part)
+            if info is None:
+                out.append((path, f"the {mapping.form_type} record has no field {path!r}"))
+                break
+            model = _inner_model(info.annotation)
+    return out
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation if isinstance(annotation, type) else None
+
+
+def _problems(file: str, err: ValidationError) -> list[tuple[str, str, str]]:
+    out = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top)"
+        out.append((file, key, e["msg"].removeprefix("Value error, ")))
+    return out
+
+
+def _read(path: Path) -> tuple[FormMapping | None, list[tuple[str, str, str]]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        return None, [(str(path), "(file)", f"cannot read: {err.strerror}")]
+    except yaml.YAMLError as err:
+        return None, [(str(path), "(file)", f"not valid YAML: {err}".splitlines()[0])]
+    if not isinstance(raw, dict):
+        return None, [(str(path), "(top)", "a form mapping must be a mapping of keys")]
+    try:
+        mapping = FormMapping.model_validate(raw)
+    except ValidationError as err:
+        return None, _problems(str(path), err)
+    mapping.source = str(path)
+    return mapping, []
+
+
+def load_mapping_file(path: Path | str) -> FormMapping:
+    """Load and validate one mapping file (ConfigError lists every problem)."""
+    return load_mappings([Path(path)])[0]
+
+
+def load_mappings(paths: Sequence[Path | str]) -> list[FormMapping]:
+    """Load every mapping; one ConfigError listing all problems in all files."""
+    mappings: list[FormMapping] = []
+    problems: list[tuple[str, str, str]] = []
+    for path in paths:
+        mapping, found = _read(Path(path))
+        problems += found
+        if mapping is not None:
+            mappings.append(mapping)
+    seen: dict[str, str] = {}
+    for m in mappings:
+        if m.id in seen:
+            problems.append((m.source or "?", "id", f"form id {m.id!r} also in {seen[m.id]}"))
+        seen[m.id] = m.source or "?"
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in form mappings", problems)
+    return mappings

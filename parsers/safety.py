@@ -1,0 +1,105 @@
+"""Caps that keep a hostile attachment from costing us time or memory.
+
+Attachments come from outside the board.  Before any reader touches a file
+we check its size; an Office file's zip members are checked against the
+central directory *and* inflated through a counting stream, so a zip bomb
+is stopped at the cap however its headers lie; and any XML part carrying a
+DOCTYPE or entity declaration is refused (no legitimate .docx has one), so
+no XML parser downstream ever sees entities to expand.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+from mailbot.errors import ParseError
+
+log = logging.getLogger("mailbot.parsers")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Every cap in one place (bytes, counts, seconds)."""
+
+    max_file_bytes: int = 25 * 1024 * 1024
+    max_members: int = 1000
+    max_member_bytes: int = 64 * 1024 * 1024
+    max_total_bytes: int = 160 * 1024 * 1024
+    max_ratio: int = 200
+    max_pdf_pages: int = 60
+    pdf_seconds: float = 20.0
+    convert_seconds: float = 60.0
+
+
+LIMITS = Limits()
+_CHUNK = 256 * 1024
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"),
+              "<!ENTITY".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
+def check_size(data: bytes, limits: Limits = LIMITS) -> None:
+    """Refuse empty files and files over the size cap before reading them."""
+    if not data:
+        raise ParseError("the attachment is empty (0 bytes)", "empty")
+    if len(data) > limits.max_file_bytes:
+        raise ParseError(
+            f"the attachment is too large to read ({len(data) // (1024 * 1024)} MB; "
+            f"the limit is {limits.max_file_bytes // (1024 * 1024)} MB)", "too_large")
+
+
+def _inflate_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+    """Inflate one member, stopping as soon as it passes ``cap`` bytes."""
+    out = io.BytesIO()
+    with zf.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            if out.tell() + len(chunk) > cap:
+                raise ParseError("the attachment inflates beyond the size limit "
+                                 "(a zip bomb); it was not unpacked", "zip_bomb")
+            out.write(chunk)
+    return out.getvalue()
+
+
+def check_office_zip(data: bytes, what: str = ".docx", limits: Limits = LIMITS) -> zipfile.ZipFile:
+    """Open an Office zip only after every member passes the caps.
+
+    Returns the open ``ZipFile``; XML parts were inflated (capped) and
+    scanned for DOCTYPE/ENTITY, other parts are bounded by their declared
+    sizes, which ``zipfile`` enforces when it reads them.
+    """
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise ParseError(f"the attachment is damaged (not a complete {what} file)",
+                         "damaged") from err
+    if len(infos) > limits.max_members:
+        raise ParseError(f"the attachment has too many parts ({len(infos)})", "zip_bomb")
+    declared = 0
+    for info in infos:
+        declared += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if (info.file_size > limits.max_member_bytes or declared > limits.max_total_bytes
+                or (ratio > limits.max_ratio and info.file_size > 1024 * 1024)):
+            raise ParseError("the attachment inflates beyond the size limit "
+                             "(a zip bomb); it was not unpacked", "zip_bomb")
+    inflated = 0
+    try:
+        for info in infos:
+            if not info.filename.lower().endswith(_XML_SUFFIXES):
+                continue
+            blob = _inflate_capped(zf, info, min(limits.max_member_bytes,
+                                                 limits.max_total_bytes - inflated))
+            inflated += len(blob)
+            if any(marker in blob for marker in _FORBIDDEN):
+                raise ParseError("the attachment contains an XML entity declaration "
+                                 "(DOCTYPE), which a real Office file never has; "
+                                 "it was not read", "xml_entities")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as err:
+        raise ParseError(f"the attachment is damaged (not a complete {what} file)",
+                         "damaged") from err
+    return zf

@@ -1,0 +1,187 @@
+"""Reading single values the way a careful business manager would.
+
+Forms are British and filled by hand: dates come as ``3/4/26`` or
+``3rd April 2026``, blanks as ``N/K`` or ``-``, ticks as check boxes or a
+typed ``X``.  Every rule here follows shared/spec/records.md; nothing here
+knows any board's wording (that lives in the form mappings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+#: Values that mean "nothing written" for a text field (compared normalised).
+DEFAULT_FILLER: tuple[str, ...] = (
+    "please state", "n/a", "na", "-", "--", "n/k", "nk", "not known", "not applicable",
+)
+#: Word's placeholder text for empty content controls.
+PLACEHOLDERS = ("click or tap here to enter text", "click here to enter text",
+                "click or tap to enter a date", "click here to enter a date")
+
+TICK_MARKS = frozenset({"x", "✓", "✔", "✗", "×", "☒", "☑", "yes", "y", "\uf0fc", "\uf0fb",
+                        "\uf078", "\uf0fe", "✘", "🗸"})
+UNTICK_MARKS = frozenset({"", "☐", "no", "n", "\uf0a8", "\uf06f", "□"})
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_NUMERIC = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{2}|\d{4})$")
+_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+#: A word; a dotted abbreviation (``D.O.B.``, ``e.g.``) counts as one word.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[\w&]+(?:['’‘][\w&]+)*")
+_APOSTROPHES = str.maketrans("", "", "'’‘.")
+
+
+def tokens(text: str) -> list[re.Match[str]]:
+    """Word tokens of ``text`` with their positions (apostrophes inside words kept)."""
+    return list(_TOKEN.finditer(text))
+
+
+def normalise(text: str) -> str:
+    """Lower-case words joined by single spaces: punctuation and quotes dropped.
+
+    Used for comparing wording only, never for values.  ``Child’s date of
+    birth:`` and ``CHILDS DATE OF BIRTH`` both give ``childs date of birth``.
+    """
+    return " ".join(m.group().lower().translate(_APOSTROPHES) for m in _TOKEN.finditer(text))
+
+
+_PARENS = re.compile(r"\([^()]*\)")
+
+
+def normalise_label(label: str) -> str:
+    """A mapping label normalised, its ``(please tick)``-style hints dropped."""
+    return normalise(_PARENS.sub(" ", label)) or normalise(label)
+
+
+def clean_text(text: str | None) -> str | None:
+    """Trim each line and the whole; ``None`` for nothing left."""
+    if text is None:
+        return None
+    lines = [ln.strip() for ln in text.replace("\r", "\n").split("\n")]
+    out = "\n".join(lines).strip("\n").strip()
+    out = re.sub(r"\n{3,}", "\n\n", out)
+    return out or None
+
+
+def is_filler(text: str, filler: tuple[str, ...] = DEFAULT_FILLER) -> bool:
+    """True for the usual ways of writing "nothing" (N/K, n/a, -, placeholders)."""
+    stripped = text.strip().lower().rstrip(":.")
+    norm = normalise(text)
+    for f in filler:
+        if stripped == f or (normalise(f) and norm == normalise(f)):
+            return True
+    return not norm and stripped in {"", "-", "--", "—", "–", "/"} or norm in PLACEHOLDERS
+
+
+def text_value(text: str | None, filler: tuple[str, ...] = DEFAULT_FILLER) -> str | None:
+    """A text field: trimmed, filler and placeholders give ``None``."""
+    cleaned = clean_text(text)
+    if cleaned is None or is_filler(cleaned, filler):
+        return None
+    return cleaned
+
+
+def _year(raw: str, today: dt.date) -> int:
+    if len(raw) == 4:
+        return int(raw)
+    yy = int(raw)
+    return 2000 + yy if yy <= today.year % 100 else 1900 + yy
+
+
+def _month(name: str) -> int | None:
+    return _MONTHS.get(name[:3]) if len(name) >= 3 else None
+
+
+def parse_date(text: str | None, today: dt.date | None = None) -> dt.date | None:
+    """A British date (day first) as a ``date``; ``None`` when not a full date."""
+    if not text:
+        return None
+    today = today or dt.date.today()
+    s = " ".join(text.strip().lower().replace(",", " ,").split()).replace(" ,", ",")
+    try:
+        if m := _NUMERIC.match(s):
+            return dt.date(_year(m[3], today), int(m[2]), int(m[1]))
+        if m := _ISO.match(s):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if (m := _DAY_MONTH.match(s)) and (mon := _month(m[2])):
+            return dt.date(_year(m[3], today), mon, int(m[1]))
+        if (m := _MONTH_DAY.match(s)) and (mon := _month(m[1])):
+            return dt.date(int(m[3]), mon, int(m[2]))
+    except ValueError:
+        return None
+    return None
+
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(hrs|hours|h|am|pm|a\.m\.|p\.m\.)?$")
+
+
+def parse_time(text: str | None) -> str | None:
+    """``HH:MM`` 24 h, ``am``/``pm`` when only that is known, else ``None``."""
+    if not text:
+        return None
+    s = text.strip().lower().replace(" ", "")
+    if s in {"am", "a.m.", "morning"}:
+        return "am"
+    if s in {"pm", "p.m.", "afternoon", "evening"}:
+        return "pm"
+    m = _TIME.match(s)
+    if not m:
+        return None
+    hour, minute, suffix = int(m[1]), int(m[2] or 0), (m[3] or "").replace(".", "")
+    if m[2] is None and suffix not in {"am", "pm"}:
+        return None
+    if suffix == "pm" and hour < 12:
+        hour += 12
+    if suffix == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def is_tick_mark(text: str) -> bool:
+    """A typed mark that counts as a tick (``X``, ``✓``, ``Yes``…)."""
+    return text.strip().lower().rstrip(".") in TICK_MARKS
+
+
+def yes_no(text: str | None, yes: tuple[str, ...] = ("yes", "y", "true"),
+           no: tuple[str, ...] = ("no", "n", "false")) -> bool | None:
+    """Yes/no by the first word of the answer (``Yes – known since…`` is yes)."""
+    if not text:
+        return None
+    words = normalise(text).split()
+    if not words:
+        return None
+    first = words[0]
+    if first in yes:
+        return True
+    if first in no:
+        return False
+    return None
+
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+44\s?|\(?0)[\d()\s-]{8,}\d")
+
+
+def find_email(text: str | None) -> str | None:
+    """The first e-mail address inside free text, as written."""
+    m = _EMAIL.search(text or "")
+    return m.group(0) if m else None
+
+
+def find_phone(text: str | None) -> str | None:
+    """The first UK phone number inside free text, as written."""
+    m = _PHONE.search(text or "")
+    if not m:
+        return None
+    found = m.group(0).strip()
+    if found.count("(") != found.count(")"):
+        found = found.lstrip("(") if found.startswith("(") and ")" not in found else found
+    return found
