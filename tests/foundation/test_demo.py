@@ -1,0 +1,41 @@
+"""`mailbot demo` from a clean workspace, and again: nothing handled twice."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+
+def _demo(workspace, samples):
+    return subprocess.run([sys.executable, "-m", "mailbot.cli", "demo", "--workspace", str(workspace),
+                           "--samples", str(samples)], capture_output=True, text=True, timeout=600)
+
+
+def _count(pattern, text):
+    m = re.search(pattern, text)
+    assert m, pattern
+    return int(m.group(1))
+
+
+def test_demo_runs_and_reruns_without_doing_anything_twice(tmp_path, samples_dir):
+    first = _demo(tmp_path / "ws", samples_dir)
+    assert first.returncode == 0, first.stderr[-2000:]
+    out = first.stdout
+    assert "Traceback" not in first.stderr
+    assert _count(r"Messages handled this run: (\d+)", out) == 14
+    assert _count(r"Cases opened: (\d+)", out) == 2
+    assert "WS-2026-0002" in out and "WS-2026-0003" in out
+    assert _count(r"Records parsed from attachments: (\d+)", out) == 4
+    sent = _count(r"Emails sent: (\d+)", out)
+    assert sent >= 20 and "scoping_request" in out and "acknowledgement" in out
+    assert "Held for attention:" in out
+    outbox = tmp_path / "ws" / "mail" / "west-sussex" / "outbox"
+    files = sorted(p.name for p in (outbox / "new").iterdir())
+    assert len(files) >= sent
+
+    second = _demo(tmp_path / "ws", samples_dir)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert _count(r"Messages handled this run: (\d+)", second.stdout) == 0
+    assert "14 recognised as already handled" in second.stdout
+    assert sorted(p.name for p in (outbox / "new").iterdir()) == files
