@@ -73,7 +73,7 @@ def read_forms(rt: BoardRuntime, msg: MailMessage, case_passwords: list[str]) ->
             out.append(FormOutcome(att.filename, ignored=True, sha256=sha, sniffed=kind))
             continue
         try:
-            result = parse_document(att.data, att.filename, board=rt.slug,
+            result = parse_document(att.data, _named_by_content(att.filename, kind), board=rt.slug,
                                     mappings=rt.board.form_mappings,
                                     passwords=[*rt.board.form_passwords(), *case_passwords])
         except ParseError as err:
@@ -82,6 +82,22 @@ def read_forms(rt: BoardRuntime, msg: MailMessage, case_passwords: list[str]) ->
             continue
         out.append(FormOutcome(att.filename, record=result.record, sha256=sha, data=att.data, sniffed=kind))
     return out
+
+
+_EXTENSIONS = {"docx": ".docx", "pdf": ".pdf", "doc": ".doc"}
+
+
+def _named_by_content(filename: str, kind: str) -> str:
+    """Mail clients mislabel attachments: in mail, the content decides the type.
+
+    ``mailbot parse`` (an admin's own file) still refuses a name that lies;
+    here a real .docx sent as ``form.pdf`` is read as the .docx it is.
+    """
+    from parsers.sniff import name_allows
+
+    if kind in _EXTENSIONS and not name_allows(filename, kind):
+        return filename.rsplit(".", 1)[0] + _EXTENSIONS[kind]
+    return filename
 
 
 def _thread(s: Session, rt: BoardRuntime, msg: MailMessage) -> SentInfo | None:
@@ -198,3 +214,4 @@ def _quarantine(rt: BoardRuntime, incoming: IncomingMessage, sha: str, kind: str
             _hold(s, rt, None, row, Outcome(Folder.NEEDS_ATTENTION, reason), False)
             log.info("message %s: %s -> needs-attention", row.id, kind)
     return Folder.NEEDS_ATTENTION
+import mailbot.workflow.approvals  # noqa: E402,F401  (registers the Chair's replies: approvals by reply)

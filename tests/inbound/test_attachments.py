@@ -96,3 +96,12 @@ def test_latin1_body_and_encoded_subject_decode():
     msg = read_message(raw)
     assert "WS-2026-0001" in msg.subject and "=?" not in msg.subject
     assert "\ufffd" not in msg.text
+
+
+def test_mislabelled_form_is_read_by_content(maildir_runtime):
+    from mailbot.inbound.pipeline import read_forms
+
+    m = _base()
+    m.add_attachment(DOCX, maintype="application", subtype="pdf", filename="Summary.pdf")
+    [form] = read_forms(maildir_runtime, read_message(bytes(m)), [])
+    assert form.error is None and form.record.form == "west-sussex/summary-of-involvement"

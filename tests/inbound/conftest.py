@@ -1,0 +1,1 @@
+from tests.flow.conftest import clock, maildir_runtime, ws_board  # noqa: F401  (shared fixtures)
