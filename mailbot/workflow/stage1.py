@@ -61,12 +61,43 @@ def _request_agencies(rt: BoardRuntime, record) -> tuple[list[Agency], list[str]
     return chosen, unknown
 
 
-def _blank_form(rt: BoardRuntime) -> list[OutgoingAttachment]:
+def _scoping_form(rt: BoardRuntime, case: Case, agency: Agency, due: dt.date, child) -> list[OutgoingAttachment]:  # noqa: ANN001
+    """The board's scoping form for this request, with the case's details filled in.
+
+    A ``.docx`` with docxtpl placeholders gets the case reference, the
+    child's details, the agency and the return date; agencies complete the
+    rest as they always have. A form without placeholders is attached as it is.
+    """
     path = rt.board.config.scoping.blank_form
     if not path:
         return []
     file = rt.board.resolve_path(path)
-    return [OutgoingAttachment(file.name, file.read_bytes())]
+    data = file.read_bytes()
+    name = f"{file.stem} – {agency.name} ({case.reference}){file.suffix}"
+    if file.suffix.lower() == ".docx":
+        import io
+
+        from docxtpl import DocxTemplate
+
+        cfg = rt.board.config
+        template = DocxTemplate(io.BytesIO(data))
+        template.render({
+            "board_name": cfg.name, "board_short": cfg.short_name, "mailbox": cfg.mailbox_address.email,
+            "case_reference": case.reference, "agency": agency.name,
+            "due": due.strftime("%d/%m/%Y"), "due_long": f"{due:%A} {due.day} {due:%B %Y}",
+            "child_name": (getattr(child, "full_name", None) or " ".join(
+                x for x in (getattr(child, "first_name", None), getattr(child, "surname", None)) if x)),
+            "child_dob": child.date_of_birth.strftime("%d/%m/%Y") if getattr(child, "date_of_birth", None) else "",
+            "child_address": getattr(child, "address", None) or "",
+            "incident_date": (child.date_of_incident.strftime("%d/%m/%Y")
+                              if getattr(child, "date_of_incident", None) else ""),
+        })
+        out = io.BytesIO()
+        template.save(out)
+        data = out.getvalue()
+    from mailbot.inbound.attachments import safe_filename
+
+    return [OutgoingAttachment(safe_filename(name), data)]
 
 
 def scoping_due(rt: BoardRuntime, requested: dt.date) -> dt.date:
@@ -78,13 +109,12 @@ def send_scoping_requests(s: Session, rt: BoardRuntime, case: Case, record) -> l
     """Ask every named and standing agency; returns names not in the directory."""
     agencies, unknown = _request_agencies(rt, record)
     due = scoping_due(rt, rt.today())
-    blank = _blank_form(rt)
     child = getattr(record, "child", None)
     for agency in agencies:
         contact = agency.scoping_contacts[0]
         msg = rt.composer.build(
             "scoping/request", kind="scoping_request", to=[contact], now=rt.now(),
-            case_reference=case.reference, attachments=blank,
+            case_reference=case.reference, attachments=_scoping_form(rt, case, agency, due, child),
             context={"agency": agency, "contact": contact, "due": due, "child": child,
                      "case": case},
         )

@@ -101,6 +101,14 @@ def test_outgoing_mail_headers_and_threading(maildir_runtime):
     assert "Scoping request [WS-2026-0002]" in r["Subject"]
     # The request is due 10 working days after Monday 16 February 2026: Monday 2 March.
     assert "due 02/03/2026" in r["Subject"]
+    # The board's form is attached, filled in for this case: a return on it matches itself.
+    [form] = [p for p in r.iter_attachments()]
+    assert form.get_filename().endswith("(WS-2026-0002).docx")
+    from parsers import parse_document
+
+    parsed = parse_document(form.get_content(), form.get_filename(), board="west-sussex",
+                            mappings=rt.board.form_mappings).record
+    assert parsed.case_reference == "WS-2026-0002" and parsed.agency in {a.name for a in rt.board.config.agencies}
     with rt.store.session() as s:
         assert {x.due_on.isoformat() for x in s.scalars(select(ScopingRequest).where(ScopingRequest.case_id != 1))} == {"2026-03-02"}
 

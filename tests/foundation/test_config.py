@@ -42,6 +42,7 @@ def test_every_address_in_shipped_config_is_fictional():
 def _write(tmp_path: Path, name: str, data) -> Path:
     src = yaml.safe_load((BOARDS / "west-sussex.yaml").read_text("utf-8"))
     src["forms"] = [str(REPO / "config/forms/west-sussex/*.yaml")]
+    src["scoping"]["blank_form"] = str(REPO / "templates/documents/west-sussex/summary-of-involvement.docx")
     data(src)
     path = tmp_path / name
     path.write_text(yaml.safe_dump(src, allow_unicode=True), "utf-8")
