@@ -14,7 +14,7 @@ import sys
 
 from mailbot.errors import ConfigError, MailbotError
 
-COMMANDS = ["run", "demo", "config", "cases", "status", "parse", "timeline"]
+COMMANDS = ["run", "demo", "config", "cases", "status", "parse", "timeline", "digest"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where mailbot keeps its database and files (env MAILBOT_DATA_DIR)")
     parser.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://… (env MAILBOT_DATABASE_URL)")
     parser.add_argument("--config-dir", help="folder with boards/ (env MAILBOT_CONFIG_DIR)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="default INFO (WARNING for demo, parse and other one-shot commands)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from mailbot.logs import setup_logging
 
-    setup_logging(args.log_level)
+    setup_logging(args.log_level or ("INFO" if args.command == "run" else "WARNING"))
     try:
         return int(args.func(args) or 0)
     except ConfigError as err:

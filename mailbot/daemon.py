@@ -95,7 +95,10 @@ def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.
 
 def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None) -> None:
     """Run every board until ``stop`` is set (SIGTERM / Ctrl-C in the CLI)."""
+    from mailbot.schedule import scheduler
+
     stop = stop or threading.Event()
+    sched = scheduler.start(runtimes)  # before the threads: it serialises each board's sender
     threads = [threading.Thread(target=run_board, args=(rt, stop), name=f"board-{rt.slug}", daemon=True)
                for rt in runtimes]
     for t in threads:
@@ -104,6 +107,7 @@ def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None) -> No
         while any(t.is_alive() for t in threads) and not stop.is_set():
             stop.wait(1.0)
     finally:
+        scheduler.stop(sched)
         stop.set()
         for t in threads:
             t.join(timeout=30)

@@ -32,7 +32,7 @@ def _done(case: Case, milestone_id: str) -> dt.date | None:
     if milestone_id == "scoping_returns" and case.requests:
         if all(r.status != "outstanding" for r in case.requests):
             return max((r.answered_at for r in case.requests if r.answered_at), default=None).date()  # type: ignore[union-attr]
-    if milestone_id in ("chair_decision", "partnership_decision") and case.decided_on:
+    if milestone_id in ("chair_decision", "partnership_decision", "subgroup_meeting") and case.decided_on:
         return case.decided_on
     return None
 
