@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run mailbot on sample mail in a local workspace")
     p.add_argument("--workspace", default="mailbot-demo", help="folder for the demo (default ./mailbot-demo)")
     p.add_argument("--samples", help="sample folder (default: the copy shipped with mailbot)")
+    p.add_argument("--days", type=int, default=12,
+                   help="working days to move the clock forward afterwards (default 12)")
     p.set_defaults(func=run)
 
 
@@ -85,8 +87,34 @@ def run(args: argparse.Namespace) -> int:
         if not stats.handled:
             break
     _summary(rt, first_outbox, seen_before, totals)
+    _approval(rt)
+    _forward(rt, args.days)
     rt.close()
     return 0
+
+
+def _approval(rt) -> None:  # noqa: ANN001
+    """From a recorded decision to a notification the Chair approved by reply."""
+    from mailbot.demo_steps_approval import demo_approval
+
+    lines = demo_approval(rt)
+    print("\nDecision, drafts and the Chair's approval by reply:")
+    for line in lines or ["nothing to do (done on an earlier run)"]:
+        print(f"  {line}")
+
+
+def _forward(rt, days: int) -> None:  # noqa: ANN001
+    """Move the demo's clock on, working day by working day: chasing and digests."""
+    from mailbot.workflow.chasing import demo_forward
+
+    if days <= 0:
+        return
+    print(f"\nMoving the clock forward {days} working days (reminders, escalations, daily digests):")
+    lines = demo_forward(rt, days)
+    for line in lines:
+        print(f"  {line}")
+    if not lines:
+        print("  nothing was due (already sent on an earlier run)")
 
 
 def _summary(rt, first_outbox: int, seen_before: int, totals: Counter) -> None:  # noqa: ANN001

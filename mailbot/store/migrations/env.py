@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from mailbot.store.models import Base
+import mailbot.store.approvals_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata
