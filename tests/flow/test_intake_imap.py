@@ -99,8 +99,21 @@ def test_samples_through_dovecot_and_smtp(imap_runtime, dovecot, smtp_server):
     assert "manager@tidemill-nursery.example" not in every
     assert "yjs.reviews@yjs.westsussex-cc.example" not in {a for r, _m in by_kind["thanks"] for a in r}
     assert all(r == ["businessmanager@westsussex-scb.example"] for r, _m in by_kind["notice"])
+    # The Chair's replies (09 approves D1, 10 approves D2; 08 rejects, 11/12/13 are refused):
+    # exactly two notifications, each once, to exactly their recipients, the Chair copied.
+    notes = by_kind["notification"]
+    assert len(notes) == 2
+    statutory = [r for r, m in notes if "panel@nationalpanel.example" in r]
+    assert statutory == [["notifications@ofsted.example", "scr.notifications@dfe.example",
+                          "panel@nationalpanel.example", "chair@westsussex-scb.example"]]
+    [letter] = [r for r, m in notes if "panel@nationalpanel.example" not in r]
+    expected = {a.scoping_contacts[0].email for a in rt.board.config.agencies} | {
+        a.senior_manager.email for a in rt.board.config.agencies} | {"chair@westsussex-scb.example"}
+    assert set(letter) == expected and len(letter) == len(expected)
+    assert all(m["Cc"] and "chair@westsussex-scb.example" in m["Cc"] for _r, m in notes)
+    assert all(any(p.get_filename() for p in m.iter_attachments()) for _r, m in notes)
     # Nothing twice: run again, the same mail delivered again.
-    for _name, _meta, raw in sample_emails()[:6]:
+    for _name, _meta, raw in sample_emails():
         dovecot.deliver(raw)
     while drain(rt).handled:
         pass
