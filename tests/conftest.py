@@ -15,7 +15,7 @@ pytest_plugins = ["tests.plugins.mailservers", "tests.plugins.database"]
 def _samples_dir() -> Path:
     env = os.environ.get("MAILBOT_SAMPLES")
     candidates = [Path(env)] if env else []
-    candidates += [REPO.parent / "shared" / "samples", REPO / "mailbot" / "demo" / "samples"]
+    candidates += [REPO.parent / "shared" / "samples"]
     for c in candidates:
         if (c / "forms").is_dir():
             return c

@@ -97,9 +97,12 @@ def _approval(rt) -> None:  # noqa: ANN001
     """From a recorded decision to a notification the Chair approved by reply."""
     from mailbot.demo_steps_approval import demo_approval
 
-    lines = demo_approval(rt)
+    # The forwarded referral's case (07 in the samples); a re-run finds it decided and does nothing.
+    lines = demo_approval(rt, reference=f"{rt.board.config.reference_prefix}-2026-0003")
     print("\nDecision, drafts and the Chair's approval by reply:")
-    for line in lines or ["nothing to do (done on an earlier run)"]:
+    if lines and lines[0].startswith("No open case without a decision"):
+        lines = ["already done on an earlier run of the demo: nothing is sent twice"]
+    for line in lines:
         print(f"  {line}")
 
 
