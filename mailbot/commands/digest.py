@@ -58,7 +58,7 @@ class _NoMailbox:
     """The preview reads the database only: no mailbox is opened."""
 
     def close(self) -> None:
-        pass
+        """Nothing was opened."""
 
 
 class _NoSender:
@@ -66,4 +66,4 @@ class _NoSender:
         raise MailbotError("the digest preview never sends")
 
     def close(self) -> None:
-        pass
+        """Nothing was opened."""

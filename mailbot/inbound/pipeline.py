@@ -24,7 +24,7 @@ from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, clas
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
 from mailbot.runtime import BoardRuntime
-from mailbot.store.models import MessageSeen
+from mailbot.store.models import Case, MessageSeen
 from mailbot.workflow import stage1
 from mailbot.workflow.cases import Outcome, case_exists, find_case, sent_mail
 from mailbot.workflow.common import audit, notify_business_managers, reply, utc
@@ -105,15 +105,9 @@ def _thread(s: Session, rt: BoardRuntime, msg: MailMessage) -> SentInfo | None:
     if found is None:
         return None
     row, request = found
-    case = find_case_by_id(s, row.case_id)
+    case = s.get(Case, row.case_id) if row.case_id else None
     return SentInfo(row.message_id, row.kind, case.reference if case else None,
                     request.agency if request else None, request.id if request else None)
-
-
-def find_case_by_id(s: Session, case_id: int | None):  # noqa: ANN201 - small helper
-    from mailbot.store.models import Case
-
-    return s.get(Case, case_id) if case_id else None
 
 
 def _already_seen(s: Session, rt: BoardRuntime, sha: str) -> MessageSeen | None:
@@ -154,7 +148,8 @@ def _act(s: Session, rt: BoardRuntime, msg: MailMessage, forms: list[FormOutcome
             return Outcome(Folder.PROCESSED, "the same message (Message-ID) was received before", case)
         return Outcome(Folder.NEEDS_ATTENTION, "a copy of an earlier message from a different sender", case)
     if cls.kind in RECORD_ONLY:
-        audit(s, rt, f"{cls.kind}_received", None, case) if case else None
+        if case is not None:
+            audit(s, rt, f"{cls.kind}_received", None, case)
         return Outcome(Folder.PROCESSED, None, case)
     handler = ACTIONS.get(cls.kind)
     if handler is not None:
