@@ -45,6 +45,25 @@ class _Dropped(Exception):
     """The server said BYE or closed the socket."""
 
 
+def _data_waiting(client: IMAPClient) -> bool:
+    """True if a server response is already read off the socket.
+
+    ``idle_check`` polls the socket, but Dovecot can send "* 1 EXISTS" in the
+    same packet as "+ idling": imaplib has buffered it, the socket is quiet,
+    and the news would wait for the next packet. ``peek`` on a non-blocking
+    socket returns what is buffered without waiting for more.
+    """
+    sock = client.socket()
+    old_timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        return bool(client._imap.file.peek(1))
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    finally:
+        sock.settimeout(old_timeout)
+
+
 class ImapMailbox:
     """``Mailbox`` over IMAP with imapclient."""
 
@@ -255,10 +274,11 @@ class ImapMailbox:
                     return False
                 client.idle()
                 try:
-                    responses = client.idle_check(timeout=min(remaining, IDLE_RENEW))
+                    responses = [] if _data_waiting(client) else client.idle_check(
+                        timeout=min(remaining, IDLE_RENEW))
                 finally:
-                    client.idle_done()
-                for resp in responses:
+                    _, after_done = client.idle_done()
+                for resp in responses + after_done:
                     if resp and resp[0] == b"BYE":
                         raise _Dropped()
                     if len(resp) > 1 and resp[1] in (b"EXISTS", b"RECENT"):

@@ -103,6 +103,18 @@ def test_idle_wakes_on_delivery(dovecot, make_box):
     assert _subjects(box.fetch_new()) == ["Referral form 7"]
 
 
+def test_idle_sees_mail_that_arrived_just_before_it(dovecot, make_box):
+    """Dovecot may send the EXISTS in the same packet as "+ idling": it sits in
+    imaplib's read buffer, where polling the socket never sees it."""
+    box = make_box()
+    assert list(box.fetch_new()) == []
+    for n in range(5):
+        dovecot.deliver(raw_message(20 + n))
+        assert box.wait(10) is True
+        (got,) = box.fetch_new()
+        box.move(got.ref, Folder.PROCESSED)
+
+
 def test_reconnects_after_server_restart_mid_idle(dovecot, make_box):
     delays: list[float] = []
 
