@@ -105,3 +105,26 @@ def test_mislabelled_form_is_read_by_content(maildir_runtime):
     m.add_attachment(DOCX, maintype="application", subtype="pdf", filename="Summary.pdf")
     [form] = read_forms(maildir_runtime, read_message(bytes(m)), [])
     assert form.error is None and form.record.form == "west-sussex/summary-of-involvement"
+
+
+def test_outlook_msg_attachment_is_opened():
+    from tests.inbound.outlook_msg import build_msg
+
+    m = _base()
+    carried = build_msg("FW: return", "see the attached form", [("return.docx", DOCX), ("chronology.pdf", PDF)])
+    m.add_attachment(carried, maintype="application", subtype="vnd.ms-outlook", filename="Scoping return.msg")
+    atts = read_message(bytes(m)).attachments
+    assert [(a.filename, a.via, a.problem) for a in atts] == [
+        ("return.docx", "msg", None), ("chronology.pdf", "msg", None)]
+    assert atts[0].data == DOCX and atts[1].data == PDF
+
+
+def test_damaged_outlook_msg_is_a_problem_not_a_crash():
+    from tests.inbound.outlook_msg import build_msg
+
+    m = _base()
+    carried = build_msg("FW: return", "see attached", [("return.docx", DOCX)])
+    m.add_attachment(carried[:1536], maintype="application", subtype="octet-stream", filename="return.msg")
+    (att,) = read_message(bytes(m)).attachments
+    assert att.problem == "an attached Outlook message could not be opened"
+    assert att.filename == "return.msg"
