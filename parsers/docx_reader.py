@@ -1,7 +1,8 @@
 """Reading a .docx into the neutral document model.
 
-python-docx opens the package (only after ``safety.check_office_zip`` has
-passed it); we then walk the body XML ourselves, because the things a
+python-docx's package reader opens the package (only after
+``safety.check_office_zip`` has passed it) and its parser reads the main
+part; we then walk the body XML ourselves, because the things a
 filled form depends on are below python-docx's API: legacy FORMCHECKBOX
 fields and content-control check boxes, tracked changes (insertions in,
 deletions out), placeholder text, merged cells on the table grid and
@@ -13,7 +14,6 @@ from __future__ import annotations
 import io
 import logging
 
-import docx
 from lxml import etree
 
 from mailbot.errors import ParseError
@@ -165,16 +165,46 @@ def _table(tbl: etree._Element) -> Table:
     return Table(rows)
 
 
+def _document_element(data: bytes) -> etree._Element:
+    """The main document part's XML root, found and parsed as python-docx does.
+
+    ``docx.Document()`` also parses every other XML part, and a board's
+    styles alone run to hundreds of KB: a third of the time a form took.
+    Only the body is read here, so only the main part is parsed — with
+    python-docx's own parser, after its own package reader has walked the
+    relationships and content types (so a package it would refuse for its
+    structure is still refused).
+    """
+    from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PACKAGE_URI
+    from docx.opc.pkgreader import PackageReader
+    from docx.oxml.parser import parse_xml
+
+    reader = PackageReader.from_file(io.BytesIO(data))
+    mains = [srel.target_partname for source, srel in reader.iter_srels() if source == PACKAGE_URI
+             and srel.reltype == RT.OFFICE_DOCUMENT and not srel.is_external]
+    if len(mains) != 1:
+        raise ValueError(f"{len(mains)} main document parts")
+    for partname, content_type, _reltype, blob in reader.iter_sparts():
+        if partname == mains[0]:
+            if content_type != CT.WML_DOCUMENT_MAIN:
+                raise ValueError(f"not a Word document: {content_type}")
+            return parse_xml(blob)
+    raise ValueError("main document part missing")
+
+
 def read_docx(data: bytes, limits: Limits = LIMITS) -> Document:
     """The document model of a .docx (caps checked first)."""
     check_office_zip(data, ".docx", limits)
     try:
-        body = docx.Document(io.BytesIO(data)).element.body
+        body = _document_element(data).find(W + "body")
     except ParseError:
         raise
-    except Exception as err:  # python-docx raises many kinds on a broken package
+    except Exception as err:  # the package reader and parser raise many kinds on a broken package
         raise ParseError("the attachment is damaged (not a readable .docx file)",
                          "damaged") from err
+    if body is None:
+        raise ParseError("the attachment is damaged (not a readable .docx file)", "damaged")
     blocks: list = []
     _blocks(body, blocks)
     doc = Document(blocks)

@@ -9,6 +9,7 @@ knows any board's wording (that lives in the form mappings).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -54,8 +55,13 @@ def normalise(text: str) -> str:
 _PARENS = re.compile(r"\([^()]*\)")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_label(label: str) -> str:
-    """A mapping label normalised, its ``(please tick)``-style hints dropped."""
+    """A mapping label normalised, its ``(please tick)``-style hints dropped.
+
+    Cached: labels come from the mappings (a few hundred), and the table
+    and label lookups ask for the same ones thousands of times a form.
+    """
     return normalise(_PARENS.sub(" ", label)) or normalise(label)
 
 
@@ -69,12 +75,18 @@ def clean_text(text: str | None) -> str | None:
     return out or None
 
 
+@functools.lru_cache(maxsize=64)
+def _filler_norms(filler: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each filler wording with its normalised form (the tuples are the mappings')."""
+    return tuple((f, normalise(f)) for f in filler)
+
+
 def is_filler(text: str, filler: tuple[str, ...] = DEFAULT_FILLER) -> bool:
     """True for the usual ways of writing "nothing" (N/K, n/a, -, placeholders)."""
     stripped = text.strip().lower().rstrip(":.")
     norm = normalise(text)
-    for f in filler:
-        if stripped == f or (normalise(f) and norm == normalise(f)):
+    for f, f_norm in _filler_norms(filler):
+        if stripped == f or (f_norm and norm == f_norm):
             return True
     return not norm and stripped in {"", "-", "--", "—", "–", "/"} or norm in PLACEHOLDERS
 

@@ -118,6 +118,7 @@ class ImapMailbox:
         self._rng = rng or random.Random()
         self._client: IMAPClient | None = None
         self._failures = 0  # consecutive, drives the backoff
+        self._announced = False  # the last IDLE ended on the server's news: no NOOP needed
         self.uidvalidity: int | None = None
         self.last_success: datetime | None = None
 
@@ -208,6 +209,13 @@ class ImapMailbox:
         its UIDVALIDITY is not the inbox's current one (everything is offered again).
         """
         def search(client: IMAPClient) -> list[int]:
+            if not self._announced:
+                # A server answers SEARCH from the mailbox as it last reported it: mail
+                # delivered since then is only seen after a sync (RFC 3501 5.2), so a
+                # polling pass would find it a poll late. NOOP is that sync; an IDLE
+                # that just announced new mail has done it already.
+                client.noop()
+            self._announced = False
             criteria: list[str] = ["NOT", "DELETED"]
             if after is not None and after.uidvalidity == str(self.uidvalidity):
                 criteria += ["UID", f"{int(after.uid) + 1}:*"]
@@ -283,6 +291,7 @@ class ImapMailbox:
                         raise _Dropped()
                     if len(resp) > 1 and resp[1] in (b"EXISTS", b"RECENT"):
                         self.last_success = self._now()
+                        self._announced = True
                         return True
                 self.last_success = self._now()
         except _CONNECTION_ERRORS + (_Dropped, IMAPClientError) as err:

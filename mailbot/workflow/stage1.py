@@ -18,7 +18,7 @@ from mailbot.inbound.classify import Classification, FormOutcome
 from mailbot.inbound.message import MailMessage
 from mailbot.mailbox.base import Folder
 from mailbot.outbound import outbox
-from mailbot.outbound.compose import OutgoingAttachment
+from mailbot.outbound.compose import OutgoingAttachment, document_template
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, Record, ScopingRequest
 from mailbot.workflow.cases import Outcome, find_case, open_case
@@ -67,21 +67,17 @@ def _scoping_form(rt: BoardRuntime, case: Case, agency: Agency, due: dt.date, ch
     A ``.docx`` with docxtpl placeholders gets the case reference, the
     child's details, the agency and the return date; agencies complete the
     rest as they always have. A form without placeholders is attached as it is.
+    The template is prepared once per file (``document_template``): eight
+    requests per referral must not each re-read the board's styles.
     """
     path = rt.board.config.scoping.blank_form
     if not path:
         return []
     file = rt.board.resolve_path(path)
-    data = file.read_bytes()
     name = f"{file.stem} – {agency.name} ({case.reference}){file.suffix}"
     if file.suffix.lower() == ".docx":
-        import io
-
-        from docxtpl import DocxTemplate
-
         cfg = rt.board.config
-        template = DocxTemplate(io.BytesIO(data))
-        template.render({
+        data = document_template(file).render({
             "board_name": cfg.name, "board_short": cfg.short_name, "mailbox": cfg.mailbox_address.email,
             "case_reference": case.reference, "agency": agency.name,
             "due": due.strftime("%d/%m/%Y"), "due_long": f"{due:%A} {due.day} {due:%B %Y}",
@@ -92,9 +88,8 @@ def _scoping_form(rt: BoardRuntime, case: Case, agency: Agency, due: dt.date, ch
             "incident_date": (child.date_of_incident.strftime("%d/%m/%Y")
                               if getattr(child, "date_of_incident", None) else ""),
         })
-        out = io.BytesIO()
-        template.save(out)
-        data = out.getvalue()
+    else:
+        data = file.read_bytes()
     from mailbot.inbound.attachments import safe_filename
 
     return [OutgoingAttachment(safe_filename(name), data)]

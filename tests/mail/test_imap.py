@@ -90,6 +90,17 @@ def test_uidvalidity_change_rescans_and_refuses_stale_moves(dovecot, make_box):
     assert len(dovecot.folder_uids("INBOX")) == 2
 
 
+def test_polling_pass_sees_mail_delivered_since_the_last_command(dovecot, make_box):
+    """Without IDLE (a polling server) the next pass must find new mail, not the one after."""
+    box = make_box()
+    assert list(box.fetch_new()) == []  # the inbox is selected and searched
+    dovecot.deliver(raw_message(8))  # by another session, as the MTA does
+    got = list(box.fetch_new())
+    assert _subjects(got) == ["Referral form 8"]
+    dovecot.deliver(raw_message(9))
+    assert _subjects(box.fetch_new(after=got[-1].ref)) == ["Referral form 9"]
+
+
 def test_idle_wakes_on_delivery(dovecot, make_box):
     box = make_box()
     assert list(box.fetch_new()) == []

@@ -2,7 +2,8 @@
 
 Each bad file is parsed in a fresh subprocess with an address-space limit
 (RLIMIT_AS), so a reader that inflated a bomb or expanded entities would
-die there instead of passing; the child reports its time and peak RSS.
+die there instead of passing; the child reports its time and peak RSS
+(its own VmHWM).
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ CHILD = textwrap.dedent("""
     except ParseError as err:
         out = {{"kind": err.kind, "reason": str(err)}}
     out["seconds"] = time.perf_counter() - start
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak: ru_maxrss would carry the parent's
+    # high-water mark across fork and exec on Linux.
+    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    out["rss_mb"] = int(hwm.split()[1]) / 1024
     print(json.dumps(out))
 """)
 
