@@ -87,10 +87,20 @@ def run(args: argparse.Namespace) -> int:
         if not stats.handled:
             break
     _summary(rt, first_outbox, seen_before, totals)
+    _pack(rt)
     _approval(rt)
     _forward(rt, args.days)
     rt.close()
     return 0
+
+
+def _pack(rt) -> None:  # noqa: ANN001
+    """The business manager asks for the scoping pack of the seeded case by email."""
+    from mailbot.demo_steps_pack import demo_pack
+
+    print("\nThe scoping pack, asked for by the business manager (PACK by email):")
+    for line in demo_pack(rt, f"{rt.board.config.reference_prefix}-2026-0001", DEMO_START):
+        print(f"  {line}")
 
 
 def _approval(rt) -> None:  # noqa: ANN001

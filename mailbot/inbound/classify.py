@@ -34,6 +34,8 @@ UNREADABLE = "unreadable_attachment"
 NOT_A_FORM = "not_a_form"
 UNMATCHED = "unmatched"
 BOARD_MAIL = "board_mail"
+#: A business manager's email command: subject ``PACK <case reference>``.
+PACK_REQUEST = "pack_request"
 
 #: Kinds that are recorded and otherwise left alone (no reply, no case change).
 MACHINE_KINDS = {AUTO_REPLY, DELAY, READ_RECEIPT, MAILING_LIST}
@@ -92,6 +94,15 @@ _AUTO_SUBJECT = re.compile(
 )
 _DSN_ACTION = re.compile(r"(?im)^\s*Action:\s*([a-z]+)")
 _ORIGINAL_ID = re.compile(r"(?im)^\s*Message-ID:\s*(<[^>\s]+>)")
+
+
+_PACK = re.compile(r"^\s*PACK\s*:?\s*\[?\s*([A-Z]{2,5}-\d{4}-\d{4})\s*\]?\s*$", re.IGNORECASE)
+
+
+def pack_command(subject: str | None) -> str | None:
+    """The case reference of a ``PACK WS-2026-0001`` subject (the whole subject: a reply is no command)."""
+    m = _PACK.match(subject or "")
+    return m.group(1).upper() if m else None
 
 
 def subject_reference(subject: str, prefix: str) -> str | None:
@@ -189,6 +200,9 @@ def classify(
         )
     if identity.role == "chair":
         return Classification(CHAIR_REPLY, ["from the Chair's configured address"], **base)
+    if identity.role == "business_manager" and pack_command(msg.subject):
+        return Classification(PACK_REQUEST, [f"PACK command for {pack_command(msg.subject)} from a business manager"],
+                              **base)
 
     records = [f for f in forms if f.record is not None]
     problems = [f for f in forms if f.error and f.error_kind != "not_a_form"]

@@ -1,0 +1,108 @@
+"""When the pack goes: all returns in, a business manager's ``PACK`` email, a later answer.
+
+Plugged into the inbound pipeline with ``register_action`` (imported where
+the other actions are registered):
+
+- ``pack_request`` (a business manager's email whose subject is
+  ``PACK WS-2026-0001``): the pack is sent to its recipients, or the
+  business manager is told why not (no such case; nothing changed since the
+  last pack, which is never sent twice).
+- scoping returns and "not known" replies keep their stage-1 handling; once
+  a pack has gone for the case, an answer that changes it sends an
+  *updated* pack (the outbox refuses an unchanged one).
+
+A pack that cannot be made (a broken template, say) never costs the return
+that triggered it: the return is recorded, the business managers are told
+and ``mailbot pack`` can make it once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.inbound import classify as k
+from mailbot.inbound.classify import Classification, FormOutcome, pack_command
+from mailbot.inbound.message import MailMessage
+from mailbot.inbound.pipeline import ACTIONS, Handler, register_action
+from mailbot.mailbox.base import Folder
+from mailbot.pack.collect import PACK_KIND
+from mailbot.pack.send import PackResult, send_pack
+from mailbot.runtime import BoardRuntime
+from mailbot.store.models import Case, OutboxMail
+from mailbot.workflow.cases import Outcome, find_case
+from mailbot.workflow.common import audit, notify_business_managers, reply
+
+log = logging.getLogger("mailbot.pack")
+
+
+def pack_safely(s: Session, rt: BoardRuntime, case: Case, trigger: str,
+                requested_by: str | None = None) -> PackResult | None:
+    """``send_pack``, but a failure to make the pack tells the business managers instead of raising."""
+    try:
+        return send_pack(s, rt, case, trigger, requested_by)
+    except Exception as err:  # noqa: BLE001 - the answer that triggered it must still be recorded
+        log.error("%s: scoping pack for %s could not be made: %s", rt.slug, case.reference, type(err).__name__)
+        audit(s, rt, "pack_failed", f"{trigger}: {type(err).__name__}", case)
+        notify_business_managers(
+            s, rt, dedupe_key=f"pack-failed:{case.reference}:{len(case.records)}:{trigger}", case=case,
+            headline="The scoping pack could not be made",
+            reason=f"mailbot could not make the scoping pack ({type(err).__name__}); nothing was sent. "
+                   f"Once the cause is fixed, run: mailbot pack {case.reference}")
+        return None
+
+
+def pack_went(s: Session, case: Case) -> bool:
+    return s.scalar(select(OutboxMail.id).where(OutboxMail.case_id == case.id, OutboxMail.kind == PACK_KIND)
+                    .limit(1)) is not None
+
+
+def handle_pack_request(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                        forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """A business manager's ``PACK <reference>`` email."""
+    asked = pack_command(msg.subject) or ""
+    case = find_case(s, rt, asked)
+    context = {"sender_name": msg.from_name, "original_subject": msg.subject, "asked_reference": asked,
+               "example_reference": f"{rt.board.config.reference_prefix}-{rt.today().year}-0001"}
+    answer = {"in_reply_to": msg.message_id, "references": msg.references, "to": msg.from_addr,
+              "dedupe_key": f"pack-answer:{msg_row_id}", "kind": "pack_answer"}
+    if case is None:
+        reply(s, rt, "pack-answer", case=None, context={**context, "outcome": "unknown_case"}, **answer)
+        audit(s, rt, "pack_request_refused", f"no case {asked} (from {msg.from_addr})")
+        return Outcome(Folder.PROCESSED, f"PACK for {asked}: no such case")
+    manager = next((p.name for p in rt.board.config.business_managers if p.email == msg.from_addr), msg.from_addr)
+    result = pack_safely(s, rt, case, "request_email", f"{manager} (business manager)")
+    audit(s, rt, "pack_requested", f"by {msg.from_addr}: "
+          f"{result.status if result else 'failed'}{f' (version {result.version})' if result else ''}", case)
+    if result is not None and result.status == "sent":
+        return Outcome(Folder.PROCESSED, None, case)
+    if result is None:
+        reply(s, rt, "pack-answer", case=case, context={**context, "outcome": "failed", "case_reference":
+                                                         case.reference, "problem": "an internal error"}, **answer)
+        return Outcome(Folder.PROCESSED, "the scoping pack could not be made", case)
+    reply(s, rt, "pack-answer", case=case, context={
+        **context, "outcome": "unchanged", "version": result.version, "case_reference": case.reference,
+        "sent_on": f"{result.sent_on:%d/%m/%Y}" if result.sent_on else "", "recipients": ", ".join(result.recipients)},
+        **answer)
+    return Outcome(Folder.PROCESSED, "the scoping pack has not changed since it was sent: not sent again", case)
+
+
+def _then_update_pack(previous: Handler) -> Handler:
+    """Keep a kind's handling; afterwards, if a pack went before, send the updated one."""
+
+    def handler(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+        outcome = previous(s, rt, msg, cls, forms, msg_row_id)
+        case = outcome.case
+        if outcome.folder is Folder.PROCESSED and case is not None and case.status == "open" and pack_went(s, case):
+            pack_safely(s, rt, case, "later_return")
+        return outcome
+
+    return handler
+
+
+register_action(k.PACK_REQUEST, handle_pack_request)
+for _kind in (k.SCOPING_RETURN, k.NOT_KNOWN):
+    register_action(_kind, _then_update_pack(ACTIONS[_kind]))
