@@ -41,6 +41,7 @@ def imap_from_config(board: Board, cfg: ImapMailbox, data_dir: Path):  # noqa: A
         processed_folder=cfg.processed_folder,
         needs_attention_folder=cfg.attention_folder,
         poll_interval=float(cfg.poll_seconds),
+        use_idle=cfg.idle,
     )
 
 

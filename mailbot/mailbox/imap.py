@@ -85,6 +85,7 @@ class ImapMailbox:
         batch_size: int = 25,
         timeout: float = 60.0,
         poll_interval: float = 60.0,
+        use_idle: bool = True,
         max_attempts: int = 6,
         backoff_initial: float = 1.0,
         backoff_max: float = 300.0,
@@ -114,6 +115,7 @@ class ImapMailbox:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._sleep = sleep
+        self.use_idle = use_idle
         self._now = now
         self._rng = rng or random.Random()
         self._client: IMAPClient | None = None
@@ -271,7 +273,7 @@ class ImapMailbox:
         so the caller fetches at once (the fetch reconnects).
         """
         client = self._run(lambda c: c)
-        if not client.has_capability("IDLE"):
+        if not self.use_idle or not client.has_capability("IDLE"):
             self._sleep(min(timeout, self.poll_interval))
             return False
         deadline = time.monotonic() + timeout

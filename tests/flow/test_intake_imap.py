@@ -164,3 +164,14 @@ def test_restart_mid_batch_over_imap(imap_board, store, tmp_path, clock, dovecot
     ids = [m["Message-ID"] for _r, m in _received(smtp_server)]
     assert len(ids) == len(set(ids))
     assert dovecot.folder_uids("INBOX") == []
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_board_config_chooses_idle_or_polling(imap_board, store, tmp_path, clock, idle):
+    box = imap_board.config.mailbox.model_copy(update={"idle": idle, "poll_seconds": 30})
+    imap_board.config = imap_board.config.model_copy(update={"mailbox": box})
+    rt = build_runtime(imap_board, store, tmp_path / "data", clock)
+    try:
+        assert (rt.mailbox.use_idle, rt.mailbox.poll_interval) == (idle, 30.0)
+    finally:
+        rt.close()

@@ -126,6 +126,16 @@ def test_idle_sees_mail_that_arrived_just_before_it(dovecot, make_box):
         box.move(got.ref, Folder.PROCESSED)
 
 
+def test_idle_off_polls_at_the_configured_interval(dovecot, make_box):
+    slept: list[float] = []
+    box = make_box(use_idle=False, poll_interval=42.0, sleep=slept.append)
+    assert list(box.fetch_new()) == []
+    dovecot.deliver(raw_message(30))
+    assert box.wait(600) is False  # no IDLE: it sleeps one poll interval, then the pass fetches
+    assert slept == [42.0]
+    assert _subjects(box.fetch_new()) == ["Referral form 30"]
+
+
 def test_reconnects_after_server_restart_mid_idle(dovecot, make_box):
     delays: list[float] = []
 
