@@ -215,6 +215,9 @@ class BoardConfig(_Strict):
     chair: Person
     subgroup_chair: Person
     business_managers: list[Person] = Field(min_length=1)
+    #: Who the scoping pack goes to; empty: the sub-group chair. The business
+    #: managers are always copied.
+    pack_recipients: list[Person] = Field(default_factory=list)
     admins: list[Person] = Field(default_factory=list)
     notify: Recipients
     agencies: list[Agency] = Field(min_length=1)

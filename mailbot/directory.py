@@ -5,6 +5,11 @@ addresses, an address in the agency directory, or on exactly one of an
 agency's listed domains. Look-alike domains (``po1ice.sussex.example``,
 ``police-sussex.example``) and sub-domains that are not listed are unknown;
 ``Sender`` and ``Reply-To`` never make an unknown From known.
+
+Matching is exact on ASCII: an address with any other character (a Cyrillic
+``о``, a full-width letter, the Kelvin sign that ``str.lower`` turns into
+``k``, a punycode ``xn--`` label) is unknown, never "normalised" into a
+listed one.
 """
 
 from __future__ import annotations
@@ -51,7 +56,10 @@ class Directory:
                 self._by_name.setdefault(normalise_name(name), agency)
 
     def identify(self, address: str) -> Identity:
-        address = (address or "").strip().lower()
+        address = (address or "").strip()
+        if not address.isascii() or address.count("@") != 1:
+            return Identity("unknown")
+        address = address.lower()  # ASCII only here, so no character turns into another
         if address in self._board:
             return Identity(self._board[address])
         agency = self._by_address.get(address)

@@ -13,7 +13,7 @@ import logging
 from typing import Sequence
 
 import msoffcrypto
-from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
+from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
 
 from mailbot.errors import ParseError
 
@@ -25,7 +25,8 @@ def decrypt_office(data: bytes, passwords: Sequence[str]) -> bytes:
     try:
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         encrypted = office.is_encrypted()
-    except (FileFormatError, OSError, ValueError, AssertionError) as err:
+    except Exception as err:  # noqa: BLE001 - msoffcrypto and olefile raise assorted errors
+        # (FileFormatError, ExpatError from the EncryptionInfo XML, struct.error…) on damaged input
         raise ParseError("the attachment is a damaged or unsupported protected Office file",
                          "damaged") from err
     if not encrypted:

@@ -23,6 +23,11 @@ from parsers.document import Cell, Document, Paragraph, Table, number_tables
 from parsers.safety import LIMITS, Limits
 
 log = logging.getLogger("mailbot.parsers")
+#: pdfminer's warnings and errors quote the document's own objects ("Could not
+#: set text font because b'<a name from the form>' is an invalid float
+#: value"), so a damaged form would put a child's name in the log: its loggers
+#: are silenced whatever the log level (a failure still reaches us as an error).
+logging.getLogger("pdfminer").setLevel(logging.CRITICAL + 1)
 
 
 @dataclass(slots=True)

@@ -99,7 +99,9 @@ def check_office_zip(data: bytes, what: str = ".docx", limits: Limits = LIMITS) 
                 raise ParseError("the attachment contains an XML entity declaration "
                                  "(DOCTYPE), which a real Office file never has; "
                                  "it was not read", "xml_entities")
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as err:
+    # ValueError: a lying local header seeks before the start; RuntimeError: an encrypted member.
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError,
+            RuntimeError) as err:
         raise ParseError(f"the attachment is damaged (not a complete {what} file)",
                          "damaged") from err
     return zf

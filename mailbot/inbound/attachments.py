@@ -38,16 +38,31 @@ class Attachment:
     via: str = "direct"
     #: A reason the attachment could not be taken out, else None.
     problem: str | None = None
+    #: This item stands for a limit the message broke (the rest was not looked at).
+    limit: bool = False
+
+
+#: Names Windows reserves whatever the extension (``CON.docx`` opens the console).
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\.|$)",
+                       re.IGNORECASE)
 
 
 def safe_filename(name: str | None, fallback: str = "attachment") -> str:
-    """A file name with no path, control characters or tricks, at most 120 characters."""
+    """A file name with no path, control characters or tricks, at most 120 characters.
+
+    Stored files are named by their content's SHA-256, never by this; the
+    safe name is only a label (the digest, the name an attachment is sent
+    on with), so it must never carry a path, a control or bidi character, a
+    name Windows reserves, or a leading dot.
+    """
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f]", "", name)
     name = re.sub(r"[^\w.\- ()&,+'–]", "_", name).strip(" .")
     if not name or set(name) <= {"_", "."}:
         name = fallback
+    if _RESERVED.match(name):
+        name = "_" + name
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 110] + dot + ext[:9]) if dot else name[:120]
@@ -101,6 +116,8 @@ def _walk(msg: Message, out: _Collector, depth: int, via: str) -> None:
     if msg.is_multipart():
         payload = msg.get_payload()
         for part in payload if isinstance(payload, list) else []:
+            if out.overflow:
+                return  # a limit was hit: the rest is not looked at
             if not isinstance(part, Message):
                 continue
             if part.is_multipart() and part.get_content_type() != "message/rfc822":
@@ -178,5 +195,5 @@ def collect_attachments(msg: Message) -> list[Attachment]:
     _walk(msg, out, 0, "direct")
     items = list(out.items)
     if out.overflow:
-        items.append(Attachment("(limit)", "application/octet-stream", b"", problem=out.overflow))
+        items.append(Attachment("(limit)", "application/octet-stream", b"", problem=out.overflow, limit=True))
     return items

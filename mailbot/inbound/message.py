@@ -7,8 +7,16 @@ labelled ``application/octet-stream``, forwarded ``message/rfc822``
 messages, Outlook ``.msg`` files, ``winmail.dat``). Nothing here decides what
 the message *is*; that is the classifier's job.
 
-Hostile mail is bounded: nesting depth, attachment count and total size are
-capped and a breach becomes ``MailProblem`` with a one-line reason.
+Hostile mail is bounded: the message size, header size, nesting depth,
+attachment count and total size are capped and a breach becomes
+``MailProblem`` (or a problem attachment) with a one-line reason. Text is
+only ever scanned by linear-time code over a capped prefix, so no body can
+make a regular expression backtrack for minutes.
+
+The sender is read strictly: ``from_addr`` is empty (an unknown sender)
+unless the From header holds exactly one address, written literally (not
+produced by decoding an encoded-word), in ASCII. Look-alikes therefore never
+reach the directory looking like a listed address.
 """
 
 from __future__ import annotations
@@ -18,16 +26,37 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
+from email import errors
 from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 from mailparser_reply import EmailReplyParser
 
-from mailbot.inbound.attachments import Attachment, collect_attachments
 from mailbot.errors import MailbotError
+from mailbot.inbound.attachments import Attachment, collect_attachments
 
-_MSGID = re.compile(r"<[^<>\s]+>")
+_MSGID = re.compile(r"<[^<>\s]{1,998}>")
 MAX_HEADER_BYTES = 256 * 1024
+#: Larger than any message the attachment caps (60 MB decoded) allow.
+MAX_MESSAGE_BYTES = 100 * 1024 * 1024
+#: Cheap upper bounds checked before parsing: lines that could open a MIME
+#: part, and ``boundary=`` parameters (each one a nesting level). The email
+#: package's cost grows with both (nesting quadratically); real mail from
+#: agencies has a handful of each, a 1,000-attachment message ~1,000 lines.
+MAX_PART_LINES = 2000
+MAX_BOUNDARIES = 200
+_BOUNDARY_PARAM = re.compile(rb"(?i)boundary[ \t]*=")
+#: Threading ids kept: In-Reply-To and the newest References.
+MAX_THREAD_IDS = 50
+#: Text scanned for the sender's new words (replies put them first).
+MAX_SCAN_CHARS = 32 * 1024
+#: What the reply parser sees: its patterns (``On\s(.+?\s?.+?)\s?wrote:``)
+#: cost quadratic time in a line's length, so lines are wrapped and the
+#: text capped; 8 KB of new words is far more than any answer needs.
+MAX_REPLY_CHARS = 8 * 1024
+MAX_REPLY_LINE = 500
+#: HTML converted to text for the body (the rest is quoted history).
+MAX_HTML_CHARS = 2 * 1024 * 1024
 
 
 class MailProblem(MailbotError):
@@ -64,16 +93,22 @@ class MailMessage:
 
     @property
     def thread_ids(self) -> list[str]:
-        """Every Message-ID this message says it answers, nearest first."""
-        seen: list[str] = []
-        for mid in [*self.in_reply_to, *reversed(self.references)]:
-            if mid not in seen:
-                seen.append(mid)
-        return seen
+        """Every Message-ID this message says it answers, nearest first (at most 50)."""
+        ids = dict.fromkeys([*self.in_reply_to, *reversed(self.references)])
+        return list(ids)[:MAX_THREAD_IDS]
 
 
-def _ids(value: str | None) -> list[str]:
-    return _MSGID.findall(value or "")
+def _ids(value: str | None, keep_last: bool = False) -> list[str]:
+    found = _MSGID.findall(value or "")
+    return found[-MAX_THREAD_IDS:] if keep_last else found[:MAX_THREAD_IDS]
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(address: str) -> str:
+    """Lower-case A–Z only: ``str.lower`` turns the Kelvin sign (U+212A) into ``k``."""
+    return address.translate(_ASCII_LOWER)
 
 
 def _safe_str(value: object) -> str:
@@ -88,7 +123,56 @@ def _addresses(msg: Message, name: str) -> list[str]:
         values = [str(v) for v in msg.get_all(name, [])]
     except Exception:
         return []
-    return [a.lower() for _n, a in getaddresses(values) if "@" in a]
+    return [ascii_lower(a) for _n, a in getaddresses(values) if "@" in a][:MAX_THREAD_IDS]
+
+
+def _unfold(value: str) -> str:
+    return " ".join(value.split())
+
+
+def sender_of(msg: Message) -> tuple[str, str]:
+    """(display name, address) of the one author, or ``("", "")`` when it is not clear.
+
+    Refused (an unknown sender): no From, several From headers or addresses,
+    a header the parser had to repair, an address that is not literally in
+    the raw header (``=?utf-8?q?x=40police...?=`` decodes to an address the
+    sending domain's DMARC never vouched for), or one that is not ASCII.
+    """
+    try:
+        raw = [v for k, v in msg.raw_items() if k.lower() == "from"]
+        if len(raw) != 1:
+            return "", ""
+        header = msg["from"]
+        addresses = list(getattr(header, "addresses", ()))
+        defects = [d for d in getattr(header, "defects", ())
+                   if isinstance(d, errors.InvalidHeaderDefect)]
+    except Exception:  # a header the email package cannot parse at all
+        return "", ""
+    if len(addresses) != 1 or defects:
+        return "", ""
+    name, addr = str(addresses[0].display_name or ""), str(addresses[0].addr_spec or "")
+    literal = _unfold(str(raw[0])).lower()
+    if (not addr.isascii() or addr.count("@") != 1 or addr.startswith('"')
+            or addr.lower() not in literal or "=?" in addr):
+        return _safe_str(name), ""
+    return _safe_str(name), ascii_lower(addr)
+
+
+def _headers(msg: Message) -> dict[str, list[str]]:
+    """Every header, decoded, by lower-case name: one pass (``get_all`` per name is quadratic)."""
+    headers: dict[str, list[str]] = {}
+    try:
+        items = msg.raw_items()
+    except Exception:
+        return headers
+    policy = msg.policy
+    for key, value in items:
+        try:
+            decoded = _safe_str(policy.header_fetch_parse(key, value))
+        except Exception:  # a header the email package cannot decode at all
+            decoded = ""
+        headers.setdefault(key.lower(), []).append(decoded)
+    return headers
 
 
 def body_text(msg: Message) -> str:
@@ -113,35 +197,103 @@ def body_text(msg: Message) -> str:
     return content.replace("\r\n", "\n")
 
 
+def _drop_elements(html: str, tag: str) -> str:
+    """``html`` without ``<tag …>…</tag>`` blocks, in linear time (unclosed: to the end)."""
+    lower = html.lower()
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = lower.find(f"<{tag}", pos)
+        if start < 0:
+            out.append(html[pos:])
+            return "".join(out)
+        after = lower[start + len(tag) + 1: start + len(tag) + 2]
+        if after and (after.isalnum() or after in "-_:"):  # <header> is not <head>
+            out.append(html[pos: start + 1])
+            pos = start + 1
+            continue
+        out.append(html[pos:start])
+        end = lower.find(f"</{tag}", start)
+        if end < 0:
+            return "".join(out)
+        close = lower.find(">", end)
+        pos = len(html) if close < 0 else close + 1
+
+
 def html_to_text(html: str) -> str:
-    """A rough text of an HTML body; Outlook's reply separator ends the new text."""
-    html = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", "", html)
-    html = re.sub(r'(?is)<div[^>]*id="(divRplyFwdMsg|appendonsend)".*', "", html)
-    html = re.sub(r"(?is)<hr[^>]*>.*", "", html) if "divRplyFwdMsg" in html else html
-    html = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>", "\n", html)
-    text = re.sub(r"(?s)<[^>]+>", "", html)
+    """A rough text of an HTML body; Outlook's reply separator ends the new text.
+
+    Every pattern here is bounded (no ``.*?`` over the whole body, no
+    unbounded run that can restart at every character), so hostile HTML
+    costs linear time.
+    """
+    html = html[:MAX_HTML_CHARS]
+    for tag in ("script", "style", "head"):
+        html = _drop_elements(html, tag)
+    cut = re.search(r'(?i)<div\b[^<>]{0,2000}?id="(divRplyFwdMsg|appendonsend)"', html)
+    if cut:
+        html = html[: cut.start()]
+    elif "divRplyFwdMsg" in html:
+        hr = re.search(r"(?i)<hr\b", html)
+        html = html[: hr.start()] if hr else html
+    html = re.sub(r"(?i)<br[ \t\r\n]{0,20}/?>|</p>|</div>|</tr>", "\n", html)
+    text = re.sub(r"<[^<>]*>", "", html)
     import html as htmllib
 
     return htmllib.unescape(text)
 
 
+# Horizontal space only: ``\s*`` after ``^`` would cross lines and restart at each one.
 _OUTLOOK_BLOCK = re.compile(
-    r"(?im)^\s*(-{2,}\s*Original Message\s*-{2,}|_{5,}|From:\s.*\n\s*(Sent|Date):\s)"
+    r"(?im)^[ \t]*(-{2,}[ \t]*Original Message[ \t]*-{2,}|_{5,}|From:[ \t].*\n[ \t]*(Sent|Date):\s)"
 )
+_SENT_FROM = re.compile(r"(?im)^[ \t]*Sent from my \w+.*$")
+
+
+def _tidy(text: str) -> str:
+    """The first 32 KB, trailing spaces gone and blank runs squeezed (linear)."""
+    out: list[str] = []
+    blank = 0
+    for line in text[:MAX_SCAN_CHARS].splitlines():
+        line = line.rstrip()
+        blank = blank + 1 if not line else 0
+        if blank <= 1:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _wrapped(text: str) -> str:
+    """At most 8 KB, no line over 500 characters (long lines broken at a space)."""
+    out: list[str] = []
+    size = 0
+    for line in text.splitlines():
+        while len(line) > MAX_REPLY_LINE:
+            cut = line.rfind(" ", 0, MAX_REPLY_LINE)
+            cut = cut if cut > 0 else MAX_REPLY_LINE
+            out.append(line[:cut])
+            size += cut + 1
+            line = line[cut:].lstrip()
+        out.append(line)
+        size += len(line) + 1
+        if size >= MAX_REPLY_CHARS:
+            break
+    return "\n".join(out)[:MAX_REPLY_CHARS]
 
 
 def new_text(text: str) -> str:
     """Only what the sender wrote now: no quoted history, signatures or client footers."""
+    text = _tidy(text)
     cut = _OUTLOOK_BLOCK.search(text)
     if cut:
         text = text[: cut.start()]
+    text = _wrapped(text)
     try:
         parsed = EmailReplyParser(languages=["en"]).parse_reply(text=text)
     except Exception:
         parsed = text
     lines = [ln for ln in (parsed or "").splitlines() if not ln.lstrip().startswith(">")]
     out = "\n".join(lines).strip()
-    out = re.sub(r"(?im)^\s*Sent from my \w+.*$", "", out).strip()
+    out = _SENT_FROM.sub("", out).strip()
     return out
 
 
@@ -149,24 +301,31 @@ def read_message(raw: bytes) -> MailMessage:
     """Decode one raw message; raises ``MailProblem`` for mail that cannot be read safely."""
     if not raw:
         raise MailProblem("the message is empty")
-    head_end = raw.find(b"\r\n\r\n")
-    head_end = head_end if head_end >= 0 else raw.find(b"\n\n")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise MailProblem(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    head_end = min(ends) if ends else -1
     if (head_end < 0 and len(raw) > MAX_HEADER_BYTES) or head_end > MAX_HEADER_BYTES:
         raise MailProblem("the message headers are larger than 256 KB")
+    if raw.count(b"\n--") > MAX_PART_LINES:
+        raise MailProblem(f"the message has more than {MAX_PART_LINES} parts")
+    if len(_BOUNDARY_PARAM.findall(raw)) > MAX_BOUNDARIES:
+        raise MailProblem("the message's parts are nested too deeply")
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
+    except RecursionError as err:
+        raise MailProblem("the message's parts are nested too deeply") from err
     except Exception as err:  # the email package raises many kinds
         raise MailProblem(f"the message cannot be decoded ({type(err).__name__})") from err
-    headers: dict[str, list[str]] = {}
-    for key in msg.keys():
-        k = key.lower()
-        if k not in headers:
-            try:
-                headers[k] = [_safe_str(v) for v in msg.get_all(key, [])]
-            except Exception:
-                headers[k] = []
-    from_values = headers.get("from", [])
-    name, addr = parseaddr(from_values[0] if from_values else "")
+    try:
+        return _read(raw, msg)
+    except RecursionError as err:  # forwarded messages inside forwarded messages…
+        raise MailProblem("the message's parts are nested too deeply") from err
+
+
+def _read(raw: bytes, msg: Message) -> MailMessage:
+    headers = _headers(msg)
+    name, addr = sender_of(msg)
     sender = _addresses(msg, "sender")
     text = body_text(msg)
     attachments = collect_attachments(msg)
@@ -176,14 +335,14 @@ def read_message(raw: bytes) -> MailMessage:
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         message_id=mid[0] if mid else None,
         subject=(headers.get("subject") or [""])[0],
-        from_addr=addr.lower(),
+        from_addr=addr,
         from_name=name,
         sender_addr=sender[0] if sender else None,
         reply_to=_addresses(msg, "reply-to"),
         to=_addresses(msg, "to"),
         cc=_addresses(msg, "cc"),
         in_reply_to=_ids((headers.get("in-reply-to") or [""])[0]),
-        references=_ids(" ".join(headers.get("references", []))),
+        references=_ids(" ".join(headers.get("references", [])), keep_last=True),
         headers=headers,
         text=text,
         new_text=new_text(text),

@@ -51,6 +51,8 @@ ACTIONS: dict[str, Handler] = {
 RECORD_ONLY = k.MACHINE_KINDS
 #: Held kinds whose sender is told why (known agency senders only).
 TELL_SENDER = {k.UNREADABLE, k.NOT_A_FORM}
+#: Kinds whose sender is not trusted: never linked to a case, never answered.
+UNTRUSTED = {k.UNKNOWN_SENDER, k.SPOOFED}
 
 
 def register_action(kind: str, handler: Handler) -> None:
@@ -59,9 +61,18 @@ def register_action(kind: str, handler: Handler) -> None:
 
 
 def read_forms(rt: BoardRuntime, msg: MailMessage, case_passwords: list[str]) -> list[FormOutcome]:
-    """Parse every attachment that could be a form; never raises."""
+    """Parse every attachment that could be a form; never raises.
+
+    A message that broke a limit (too many attachments, nested too deep) is
+    not half-read: nothing in it is acted on, its one reason is the outcome.
+    A file named as a form (``.docx``, ``.doc``, ``.pdf``) whose content is
+    no document at all is damaged, not an ignorable logo.
+    """
     from parsers import parse_document, sniff_type
 
+    limit = next((a for a in msg.attachments if a.limit), None)
+    if limit is not None:
+        return [FormOutcome(limit.filename, error=limit.problem, error_kind="limit")]
     out: list[FormOutcome] = []
     for att in msg.attachments:
         sha = hashlib.sha256(att.data).hexdigest()
@@ -70,6 +81,13 @@ def read_forms(rt: BoardRuntime, msg: MailMessage, case_passwords: list[str]) ->
             continue
         kind = sniff_type(att.data, att.filename)
         if kind not in FORM_TYPES and att.data:
+            suffix = att.filename.lower().rsplit(".", 1)[-1] if "." in att.filename else ""
+            if kind == "unknown" and suffix in _EXTENSIONS:
+                why = (f"an attachment named as a .{suffix} file is not a readable document "
+                       "(it may be damaged)")
+                out.append(FormOutcome(att.filename, error=why, error_kind="damaged", sha256=sha,
+                                       sniffed=kind))
+                continue
             out.append(FormOutcome(att.filename, ignored=True, sha256=sha, sniffed=kind))
             continue
         try:
@@ -133,7 +151,9 @@ def _duplicate_of(s: Session, rt: BoardRuntime, msg: MailMessage) -> MessageSeen
                                               MessageSeen.message_id == msg.message_id))
 
 
-def _act(s: Session, rt: BoardRuntime, msg: MailMessage, forms: list[FormOutcome], row: MessageSeen) -> Outcome:
+def _act(s: Session, rt: BoardRuntime, msg: MailMessage, forms: list[FormOutcome],
+         row: MessageSeen) -> tuple[Outcome, str | None]:
+    """What the message causes, and the case reference an untrusted sender claims (unlinked)."""
     earlier = _duplicate_of(s, rt, msg)
     ref = subject_reference(msg.subject, rt.board.config.reference_prefix)
     thread = _thread(s, rt, msg)
@@ -141,31 +161,41 @@ def _act(s: Session, rt: BoardRuntime, msg: MailMessage, forms: list[FormOutcome
     phrases = DEFAULT_NOT_KNOWN
     cls = classify(msg, rt.board.config, rt.directory, forms, thread, known_ref, phrases)
     row.kind = cls.kind
-    case = find_case(s, rt, cls.case_reference)
+    # A sender we cannot trust (not in the directory, or failing our server's
+    # authentication) never attaches to a case, whatever its subject or
+    # In-Reply-To / References claim: the claim is only shown to a person.
+    case = find_case(s, rt, cls.case_reference) if cls.kind not in UNTRUSTED else None
     row.case_id = case.id if case else None
     if earlier is not None and earlier.id != row.id:
         if cls.identity.known and earlier.sender == msg.from_addr:
-            return Outcome(Folder.PROCESSED, "the same message (Message-ID) was received before", case)
-        return Outcome(Folder.NEEDS_ATTENTION, "a copy of an earlier message from a different sender", case)
+            return Outcome(Folder.PROCESSED, "the same message (Message-ID) was received before",
+                           case), None
+        return Outcome(Folder.NEEDS_ATTENTION, "a copy of an earlier message from a different sender",
+                       case), None
     if cls.kind in RECORD_ONLY:
         if case is not None:
             audit(s, rt, f"{cls.kind}_received", None, case)
-        return Outcome(Folder.PROCESSED, None, case)
+        return Outcome(Folder.PROCESSED, None, case), None
     handler = ACTIONS.get(cls.kind)
-    if handler is not None:
-        return handler(s, rt, msg, cls, forms, row.id)
-    return Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind, case)
+    outcome = (handler(s, rt, msg, cls, forms, row.id) if handler is not None
+               else Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind, case))
+    if cls.kind in UNTRUSTED:
+        return Outcome(outcome.folder, outcome.reason, None), cls.case_reference
+    return outcome, None
 
 
 def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSeen, outcome: Outcome,
-          known_sender: bool) -> None:
+          known_sender: bool, claimed: str | None = None) -> None:
     row.outcome = Folder.NEEDS_ATTENTION.value
     row.reason = outcome.reason
+    details = [f"Kind: {row.kind.replace('_', ' ')}", f"From: {row.sender or 'unknown'}"]
+    if claimed:
+        details.append(f"It says it is about {claimed}; it was not added to that case")
     notify_business_managers(
         s, rt, dedupe_key=f"held:{row.id}", case=outcome.case, ledger_id=row.id,
         headline="A message needs your attention",
         reason=outcome.reason or "mailbot could not settle this message alone",
-        details=[f"Kind: {row.kind.replace('_', ' ')}", f"From: {row.sender or 'unknown'}"],
+        details=details,
     )
     if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr:
         reply(s, rt, "intake/unreadable", kind="unreadable_notice", to=msg.from_addr,
@@ -186,10 +216,10 @@ def handle_message(rt: BoardRuntime, incoming: IncomingMessage) -> Folder:
         forms = read_forms(rt, msg, [])
         with rt.store.transaction() as s:
             row = _ledger(s, rt, incoming, sha, msg, "unclassified")
-            outcome = _act(s, rt, msg, forms, row)
+            outcome, claimed = _act(s, rt, msg, forms, row)
             row.reason = outcome.reason
             if outcome.folder is Folder.NEEDS_ATTENTION:
-                _hold(s, rt, msg, row, outcome, rt.directory.identify(msg.from_addr).known)
+                _hold(s, rt, msg, row, outcome, rt.directory.identify(msg.from_addr).known, claimed)
             log.info("message %s: %s -> %s", row.id, row.kind, outcome.folder.value)
             return outcome.folder
     except MailProblem as err:
@@ -210,3 +240,4 @@ def _quarantine(rt: BoardRuntime, incoming: IncomingMessage, sha: str, kind: str
             log.info("message %s: %s -> needs-attention", row.id, kind)
     return Folder.NEEDS_ATTENTION
 import mailbot.workflow.approvals  # noqa: E402,F401  (registers the Chair's replies: approvals by reply)
+import mailbot.pack.actions  # noqa: E402,F401  (registers PACK requests and updated packs: the scoping pack)

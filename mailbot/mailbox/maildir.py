@@ -4,6 +4,10 @@ The inbox is the Maildir root (``new/`` and ``cur/``); handled mail moves to
 the Maildir++ subfolders ``.processed`` and ``.needs-attention`` by renaming
 the file, which is atomic on one filesystem and keeps the message bytes and
 flags exactly as they were. Messages are read without touching their flags.
+
+The mail holds children's details, so the Maildir is owner-only: its
+directories are made 0700 when opened (those mailbot's user owns) and a
+message moved to a folder is made 0600.
 """
 
 from __future__ import annotations
@@ -46,8 +50,21 @@ class MaildirMailbox:
             for folder in Folder:
                 if folder.value not in existing:
                     md.add_folder(folder.value)
+            self._owner_only()
         except OSError as err:
             raise MailboxError(f"cannot open Maildir {self.path}: {err.strerror}") from err
+
+    def _owner_only(self) -> None:
+        """Drop group and other access from the Maildir's directories (ours only)."""
+        roots = [self.path, *(self.path / f".{f.value}" for f in Folder)]
+        for root in roots:
+            for d in (root, *(root / sub for sub in ("tmp", "new", "cur"))):
+                try:
+                    st = d.stat()
+                except FileNotFoundError:
+                    continue
+                if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                    os.chmod(d, st.st_mode & 0o700)
 
     def _files(self, root: Path) -> dict[str, Path]:
         """Key → file for every message in ``root``'s new/ and cur/."""
@@ -102,6 +119,8 @@ class MaildirMailbox:
         destination = target / source.parent.name / source.name
         try:
             os.rename(source, destination)
+            if destination.stat().st_uid == os.getuid():
+                os.chmod(destination, 0o600)
         except FileNotFoundError:
             if ref.uid in self._files(target):
                 return  # a concurrent move won

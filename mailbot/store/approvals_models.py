@@ -4,7 +4,9 @@ A :class:`Draft` is one notification (or a decision request) emailed to the
 Chair for approval, with its single-use token. The row is the ledger of the
 approval: who it was sent to, when it expires, what the Chair answered and
 what was sent. ``reason`` and ``refusals`` hold the Chair's words and the
-bot's one-line reasons; audit rows only name the draft.
+bot's one-line reasons; audit rows only name the draft. ``context`` (what the
+letters say, the child's name among it) and ``reason`` are sealed when an
+encryption key is configured (:mod:`mailbot.store.crypto`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mailbot.store.crypto import SealedJSON, SealedText
 from mailbot.store.models import Base
 
 # Statuses. Names are stable: they are stored in the database.
@@ -52,12 +55,12 @@ class Draft(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     #: The Chair's reason for a rejection (their words).
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(SealedText("drafts.reason"))
     #: Formatted addresses the notification goes to (the Chair is copied).
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     recipients_label: Mapped[str] = mapped_column(String(300), default="")
     #: Template context of the notification (decision, reasons, reviewers…).
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(SealedJSON("drafts.context"), default=dict)
     #: The drafted Word document, and the Chair's edited copy when one was approved.
     document_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     edited_document_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))

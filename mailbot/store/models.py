@@ -7,6 +7,8 @@ so a restart, a crash or a lost folder move changes nothing.
 Times are stored as naive UTC; dates (deadlines) as plain dates in the
 board's calendar. Audit ``detail`` and ``reason`` columns never hold a
 child's or family member's personal data: they name kinds, agencies and ids.
+The columns that do hold it (``records.data``, ``outbox.raw``) are sealed
+when an encryption key is configured (:mod:`mailbot.store.crypto`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mailbot.store.crypto import SealedBytes, SealedJSON
 
 
 class Base(DeclarativeBase):
@@ -116,7 +119,7 @@ class Record(Base):
     form_type: Mapped[str] = mapped_column(String(32))
     form_id: Mapped[str] = mapped_column(String(120))
     agency: Mapped[str | None] = mapped_column(String(200))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("records.data"))
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages_seen.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -167,7 +170,7 @@ class OutboxMail(Base):
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     recipients: Mapped[list[str]] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[bytes] = mapped_column(SealedBytes("outbox.raw"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     #: ``pending``, ``sent`` or ``failed`` (permanent).
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)

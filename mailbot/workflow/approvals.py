@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,11 +36,20 @@ from mailbot.store.approvals_models import ANSWERED, APPROVED, AWAITING, EXPIRED
 from mailbot.store.models import Attachment, Case, Record
 from mailbot.workflow import answers
 from mailbot.workflow.cases import Outcome, find_case
-from mailbot.workflow.common import audit, notify_business_managers, reply, store_attachment, utc
+from mailbot.workflow.common import (
+    audit,
+    notify_business_managers,
+    read_stored,
+    reply,
+    store_attachment,
+    utc,
+)
 from mailbot.workflow.drafts import DOCX, TOKEN_RE, send_approved, store_document
 
 _FORWARD = re.compile(r"^\s*(fw|fwd)\s*:", re.IGNORECASE)
 ADVICE = "Please reply to the latest email about this draft, keeping its subject as it is."
+#: More tokens than this in one reply are refused without looking any up.
+MAX_TOKENS = 5
 
 
 def tokens_in(rt: BoardRuntime, msg: MailMessage) -> set[str]:
@@ -58,6 +66,8 @@ def tokens_in(rt: BoardRuntime, msg: MailMessage) -> set[str]:
 
 def _draft_named(s: Session, rt: BoardRuntime, msg: MailMessage) -> tuple[Draft | None, str | None]:
     tokens = tokens_in(rt, msg)
+    if len(tokens) > MAX_TOKENS:  # a subject stuffed with guesses: not one look-up each
+        return None, "the reply names more than one draft"
     drafts = [d for d in (s.scalar(select(Draft).where(Draft.board == rt.slug, Draft.token == t))
                           for t in sorted(tokens)) if d is not None]
     if len(drafts) > 1:
@@ -134,12 +144,13 @@ def _approve(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMe
     draft.status, draft.decided_at = APPROVED, utc(rt.now())
     original = s.get(Attachment, draft.document_id) if draft.document_id else None
     filename = original.filename if original else f"{case.reference}.docx"
+    stored = read_stored(rt, original) if original is not None else None
     if docs:
         edited = store_document(s, rt, f"edited-{draft.token[1:]}.docx", docs[0][1])
         draft.edited_document_id = edited.id
         document = OutgoingAttachment(filename, docs[0][1], DOCX)
-    elif original is not None and Path(original.stored_path).is_file():
-        document = OutgoingAttachment(filename, Path(original.stored_path).read_bytes(), DOCX)
+    elif stored is not None:
+        document = OutgoingAttachment(filename, stored, DOCX)
     else:
         document = None
     for name, data in others:  # e.g. the serious incident notification for the Panel
@@ -188,7 +199,8 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
         if problem:
             return _refuse(s, rt, msg, None, case, problem, msg_row_id)
         return Outcome(Folder.NEEDS_ATTENTION, "a message from the Chair that answers no draft", case)
-    why = problem or refusal(rt, draft, msg)
+    limit = next((a.problem for a in msg.attachments if a.limit), None)  # the reply was not read whole
+    why = problem or refusal(rt, draft, msg) or limit
     if why:
         return _refuse(s, rt, msg, draft, case, why, msg_row_id)
     if draft.kind == "decision_request":

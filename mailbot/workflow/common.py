@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,26 +34,48 @@ def audit(s: Session, rt: BoardRuntime, action: str, detail: str | None = None,
 
 def store_attachment(s: Session, rt: BoardRuntime, filename: str, data: bytes,
                      sha256: str, content_type: str) -> Attachment:
-    """Keep a file (owner-only permissions), once per content."""
+    """Keep a file once per content: owner-only, sealed when a key is configured.
+
+    The file on disk is named by the content's SHA-256 inside the board's
+    attachment folder, never by the sender's file name (which is only kept,
+    made safe, as a label), so no name can place a file anywhere else.
+    """
+    from mailbot.inbound.attachments import safe_filename
+    from mailbot.store import crypto
+
     existing = s.scalar(select(Attachment).where(Attachment.board == rt.slug, Attachment.sha256 == sha256))
     if existing:
         return existing
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("an attachment is stored under its SHA-256 (64 hex digits)")
     folder: Path = rt.attachments_dir / sha256[:2]
     folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / sha256
     if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = folder / f".{sha256}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(tmp, flags, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(crypto.seal(crypto.engine_keyring(rt.store.engine), data, "attachment"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    row = Attachment(board=rt.slug, sha256=sha256, filename=filename, content_type=content_type,
-                     size=len(data), stored_path=str(path), created_at=utc(rt.now()))
+    row = Attachment(board=rt.slug, sha256=sha256, filename=safe_filename(filename),
+                     content_type=content_type[:100], size=len(data), stored_path=str(path),
+                     created_at=utc(rt.now()))
     s.add(row)
     s.flush()
     return row
+
+
+def read_stored(rt: BoardRuntime, att: Attachment) -> bytes | None:
+    """The content of a stored file (opened when sealed); None when the file is gone."""
+    from mailbot.store import crypto
+
+    path = Path(att.stored_path)
+    if not path.is_file():
+        return None
+    return crypto.unseal(crypto.engine_keyring(rt.store.engine), path.read_bytes(), "attachment")
 
 
 def notify_business_managers(

@@ -31,7 +31,7 @@ from mailbot.resources import templates_dir
 from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import AWAITING, SENT, SUPERSEDED, Draft
 from mailbot.store.models import Attachment, Case
-from mailbot.workflow.common import audit, store_attachment, utc
+from mailbot.workflow.common import audit, read_stored, store_attachment, utc
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: Token characters: no I or O (read as 1 and 0), no 0 or 1.
@@ -199,8 +199,9 @@ def send_approved(s: Session, rt: BoardRuntime, draft: Draft, case: Case,
     attachments = [document] if document else []
     for att_id in draft.enclosure_ids or []:
         att = s.get(Attachment, int(att_id))
-        if att is not None and Path(att.stored_path).is_file():
-            attachments.append(OutgoingAttachment(att.filename, Path(att.stored_path).read_bytes(),
+        data = read_stored(rt, att) if att is not None else None
+        if att is not None and data is not None:
+            attachments.append(OutgoingAttachment(att.filename, data,
                                                   att.content_type if "/" in att.content_type else None))
     purpose = f"notifications/{draft.kind}" if draft.kind in KINDS else "notifications/letter"
     msg = rt.composer.build(purpose, kind="notification", to=draft.recipients, cc=[cfg.chair],
@@ -253,8 +254,8 @@ def chase_drafts(rt: BoardRuntime) -> int:
             if level <= d.chase_level or d.last_chased_on == today:
                 continue
             doc = s.get(Attachment, d.document_id) if d.document_id else None
-            files = [OutgoingAttachment(doc.filename, Path(doc.stored_path).read_bytes(), DOCX)] \
-                if doc is not None and Path(doc.stored_path).is_file() else []
+            data = read_stored(rt, doc) if doc is not None else None
+            files = [OutgoingAttachment(doc.filename, data, DOCX)] if doc is not None and data is not None else []
             msg = rt.composer.build(
                 "approval/reminder", kind="draft_reminder", to=[cfg.chair],
                 cc=cfg.business_managers if level >= len(REMIND_AFTER) else [], now=rt.now(),
