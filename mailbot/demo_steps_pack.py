@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from mailbot.files import write_private
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, OutboxMail
 
@@ -60,9 +61,8 @@ def demo_pack(rt: BoardRuntime, reference: str, when: dt.datetime) -> list[str]:
             lines.append(f"'{row.subject}' ({row.status}) to {', '.join(row.recipients)}")
         if rows:
             folder = rt.data_dir / "packs" / reference
-            folder.mkdir(parents=True, exist_ok=True)
             for part in email.message_from_bytes(rows[-1].raw, policy=policy.default).iter_attachments():
-                (folder / part.get_filename()).write_bytes(part.get_content())
+                write_private(folder / part.get_filename(), part.get_content())
                 lines.append(f"  {part.get_filename()} (also written to {folder})")
     lines.append(f"The front sheet on its own: mailbot case {reference} --front-sheet")
     return lines

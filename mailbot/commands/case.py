@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mailbot.commands import _common
 from mailbot.commands.pack import case_runtime
+from mailbot.files import write_private
 from mailbot.store.models import Case
 
 
@@ -46,7 +47,6 @@ def run(args: argparse.Namespace) -> int:
               f"{f'{r.done:%d/%m/%Y}' if r.done else '':<11} {r.status}")
     if args.front_sheet:
         out = Path(args.out or f"{reference} case front sheet.docx")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
+        write_private(out, data)
         print(f"Wrote {out}")
     return 0

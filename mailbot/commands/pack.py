@@ -19,6 +19,7 @@ from sqlalchemy import select
 from mailbot.commands import _common
 from mailbot.config import load_board
 from mailbot.errors import MailbotError
+from mailbot.files import write_private
 from mailbot.runtime import BoardRuntime, SystemClock, build_runtime
 from mailbot.store.db import Store
 from mailbot.store.models import Case
@@ -63,9 +64,8 @@ def case_runtime(args: argparse.Namespace, store: Store, reference: str, send: b
 
 
 def _write(folder: Path, files: list[tuple[str, bytes]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
     for name, data in files:
-        (folder / name).write_bytes(data)
+        write_private(folder / name, data)
         print(f"  wrote {folder / name}")
 
 

@@ -37,6 +37,7 @@ class MaildirOutbox:
         copied[ENVELOPE_HEADER] = ", ".join(recipients)
         try:
             key = self._maildir.add(copied.as_bytes())
+            os.chmod(self.path / "new" / key, 0o600)  # mail about children: owner-only
         except OSError as err:
             raise SendError(f"cannot write to outbox Maildir: {err.strerror}") from err
         log.info("outbox %s: wrote %s for %d recipient(s)", self.path.name, key, len(recipients))
