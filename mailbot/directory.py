@@ -24,7 +24,7 @@ class Identity:
     """What a sender address is to the board."""
 
     #: ``chair``, ``subgroup_chair``, ``business_manager``, ``admin``,
-    #: ``mailbox``, ``agency`` or ``unknown``.
+    #: ``pack_recipient``, ``mailbox``, ``agency`` or ``unknown``.
     role: str
     agency: Agency | None = None
 
@@ -41,6 +41,8 @@ class Directory:
             self._board[bm.email] = "business_manager"
         for admin in config.admins:
             self._board.setdefault(admin.email, "admin")
+        for person in config.pack_recipients:
+            self._board.setdefault(person.email, "pack_recipient")
         self._board[config.subgroup_chair.email] = "subgroup_chair"
         self._board[config.chair.email] = "chair"
         self._by_address: dict[str, Agency] = {}

@@ -35,3 +35,14 @@ def test_the_same_subject_from_anyone_else_is_not():
     spoof = "mx.westsussex-scb.example; dkim=fail; spf=fail; dmarc=fail"
     assert run(mail(frm=BM, subject="PACK WS-2026-0001", Authentication_Results=spoof),
                thread=None).kind == k.SPOOFED
+
+
+def test_a_pack_recipient_is_board_mail_not_an_unknown_sender():
+    from mailbot.config import Person
+    from mailbot.directory import Directory
+    from tests.inbound.test_classify import BOARD
+
+    panel = Person(name="Case Review Panel", email="case.review.panel@westsussex-scb.example")
+    directory = Directory(BOARD.config.model_copy(update={"pack_recipients": [panel]}))
+    assert directory.identify("case.review.panel@westsussex-scb.example").role == "pack_recipient"
+    assert Directory(BOARD.config).identify("case.review.panel@westsussex-scb.example").role == "unknown"
