@@ -4,6 +4,13 @@ One thread per board, so a slow or unreachable mailbox never holds up
 another board. Every pass is idempotent ("what is waiting now?"), so a
 restart or a crash at any point changes nothing: the ledger knows what was
 handled, the outbox knows what was sent.
+
+Nothing a pass meets stops a board's loop: an unreachable mailbox is
+tracked and alerted on (``health``); a database that stops answering
+(``StoreUnavailable``) or any unexpected error ends the pass, and the loop
+waits with a growing backoff and runs the pass again, since nothing it did
+was committed half-way. The wait between passes is the mailbox's IDLE,
+cut short when an outgoing email's retry falls due.
 """
 
 from __future__ import annotations
@@ -12,16 +19,26 @@ import datetime as dt
 import inspect
 import logging
 import threading
+import traceback
 from dataclasses import dataclass, field
 
-from mailbot.errors import MailboxAuthError, MailboxError
+from mailbot.errors import MailbotError, MailboxAuthError, MailboxError
 from mailbot.inbound.pipeline import handle_message
 from mailbot.mailbox.base import Folder
-from mailbot.outbound.outbox import deliver_pending, recover_interrupted
+from mailbot.outbound.outbox import (
+    deliver_pending,
+    recover_interrupted,
+    seconds_to_next_retry,
+    server_unwell,
+)
 from mailbot.runtime import BoardRuntime
+from mailbot.store.db import is_outage
 from mailbot.workflow import health
 
 log = logging.getLogger("mailbot.daemon")
+#: Waits after a failed pass (database away, unexpected error): first, then doubling up to the cap.
+RETRY_INITIAL = 0.5
+RETRY_MAX = 60.0
 
 
 @dataclass
@@ -45,7 +62,12 @@ def _fetch(rt: BoardRuntime, limit: int | None):  # noqa: ANN202
 
 
 def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
-    """Handle everything waiting in the mailbox, then send what that caused."""
+    """Handle everything waiting in the mailbox, sending what each message caused as it goes.
+
+    A burst of fifty messages does not hold the first one's replies until
+    the fiftieth is read; while the sending server is failing, sending waits
+    for its retry time instead of being tried once per message.
+    """
     stats = PassStats()
     for incoming in _fetch(rt, limit):
         folder = handle_message(rt, incoming)
@@ -54,9 +76,15 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
         stats.handled += 1
         stats.held += folder is Folder.NEEDS_ATTENTION
         stats.folders.append(folder.value)
-    sent, failed = deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
-    stats.sent, stats.failed_sends = sent, failed
+        if not server_unwell(rt.store, rt.slug, rt.now()):
+            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
+    _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
     return stats
+
+
+def _count(stats: PassStats, result: tuple[int, int]) -> None:
+    stats.sent += result[0]
+    stats.failed_sends += result[1]
 
 
 def one_pass(rt: BoardRuntime) -> PassStats:
@@ -75,37 +103,105 @@ def one_pass(rt: BoardRuntime) -> PassStats:
     return stats
 
 
-def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.0) -> None:
-    recovered = recover_interrupted(rt.store, rt.slug, rt.now())
-    if recovered:
-        log.warning("%s: %d outgoing emails interrupted by a crash will be sent again", rt.slug, recovered)
-    backoff = 1.0
+def recover(rt: BoardRuntime, stop: threading.Event) -> bool:
+    """Outgoing emails a dead daemon had claimed go back to the queue (retried until the database answers).
+
+    Must run before anything in this process sends for the board (its loop,
+    the scheduler's tick): a row another live thread has claimed would
+    otherwise be sent twice. Returns False if ``stop`` came first.
+    """
+    retry = RETRY_INITIAL
     while not stop.is_set():
-        stats = one_pass(rt)
+        try:
+            count = recover_interrupted(rt.store, rt.slug, rt.now())
+        except Exception as err:  # noqa: BLE001 - the database may be starting
+            _pass_failed(rt, err, retry)
+            stop.wait(retry)
+            retry = min(retry * 2, RETRY_MAX)
+            continue
+        if count:
+            log.warning("%s: %d outgoing emails claimed before a crash will be sent now", rt.slug, count)
+        return True
+    return False
+
+
+def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.0,
+              recovered: bool = False) -> None:
+    """One board's loop until ``stop``: recover (unless done), then pass, wait, pass…; never raises."""
+    if not recovered and not recover(rt, stop):
+        return
+    mailbox_backoff = 1.0
+    retry = RETRY_INITIAL
+    while not stop.is_set():
+        try:
+            with rt.store.fail_fast():
+                stats = one_pass(rt)
+                wait = _next_wait(rt, idle_timeout)
+        except Exception as err:  # noqa: BLE001 - the loop must go on whatever happened
+            _pass_failed(rt, err, retry)
+            stop.wait(retry)
+            retry = min(retry * 2, RETRY_MAX)
+            continue
+        retry = RETRY_INITIAL
         if stats.handled:
             log.info("%s: handled %d messages (%d held), sent %d", rt.slug, stats.handled, stats.held, stats.sent)
         try:
-            rt.mailbox.wait(idle_timeout)
-            backoff = 1.0
+            rt.mailbox.wait(wait)
+            mailbox_backoff = 1.0
         except MailboxError as err:
-            health.mailbox_failed(rt, err, auth=isinstance(err, MailboxAuthError))
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 300.0)
+            try:
+                health.mailbox_failed(rt, err, auth=isinstance(err, MailboxAuthError))
+            except Exception as store_err:  # noqa: BLE001 - recorded on the next pass
+                _pass_failed(rt, store_err, mailbox_backoff)
+            stop.wait(mailbox_backoff)
+            mailbox_backoff = min(mailbox_backoff * 2, 300.0)
 
 
-def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None) -> None:
-    """Run every board until ``stop`` is set (SIGTERM / Ctrl-C in the CLI)."""
+def _next_wait(rt: BoardRuntime, idle_timeout: float) -> float:
+    """IDLE until new mail, or until the earliest outgoing retry is due."""
+    due = seconds_to_next_retry(rt.store, rt.slug, rt.now())
+    return idle_timeout if due is None else max(0.2, min(idle_timeout, due))
+
+
+def _pass_failed(rt: BoardRuntime, err: Exception, retry: float) -> None:
+    """Log a failed pass by kind and place only: error texts may quote mail or SQL parameters."""
+    if is_outage(err):
+        log.warning("%s: database unavailable (%s); trying again in %.1fs", rt.slug, type(err).__name__, retry)
+        return
+    where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    log.error("%s: pass failed (%s at %s:%s); trying again in %.1fs", rt.slug, type(err).__name__,
+              where.filename.rsplit("/", 1)[-1] if where else "?", where.lineno if where else "?", retry)
+
+
+def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_timeout: float = 60.0) -> None:
+    """Run every board until ``stop`` is set (SIGTERM / Ctrl-C in the CLI).
+
+    Raises ``MailbotError`` if a board's loop ends without being asked to,
+    so the service exits non-zero and its supervisor restarts it.
+    """
     from mailbot.schedule import scheduler
 
     stop = stop or threading.Event()
-    sched = scheduler.start(runtimes)  # before the threads: it serialises each board's sender
-    threads = [threading.Thread(target=run_board, args=(rt, stop), name=f"board-{rt.slug}", daemon=True)
+    for rt in runtimes:  # before the scheduler, whose first tick may send at once
+        if not recover(rt, stop):
+            for board in runtimes:
+                board.close()
+            return
+    sched = _start_scheduler(runtimes, stop)  # before the threads: it serialises each board's sender
+    if sched is None:
+        for rt in runtimes:
+            rt.close()
+        return
+    threads = [threading.Thread(target=run_board, args=(rt, stop, idle_timeout, True), name=f"board-{rt.slug}",
+                                daemon=True)
                for rt in runtimes]
     for t in threads:
         t.start()
+    stopped_on_request = False
     try:
         while any(t.is_alive() for t in threads) and not stop.is_set():
             stop.wait(1.0)
+        stopped_on_request = stop.is_set()
     finally:
         scheduler.stop(sched)
         stop.set()
@@ -113,6 +209,25 @@ def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None) -> No
             t.join(timeout=30)
         for rt in runtimes:
             rt.close()
+    if not stopped_on_request:
+        raise MailbotError("a board's loop stopped unexpectedly; see the log above")
+
+
+def _start_scheduler(runtimes: list[BoardRuntime], stop: threading.Event):  # noqa: ANN202
+    """The scheduler, started once the database answers (``None`` if ``stop`` came first)."""
+    from mailbot.schedule import scheduler
+
+    retry = RETRY_INITIAL
+    while not stop.is_set():
+        try:
+            return scheduler.start(runtimes)
+        except Exception as err:
+            if not is_outage(err):
+                raise
+            _pass_failed(runtimes[0], err, retry)
+            stop.wait(retry)
+            retry = min(retry * 2, RETRY_MAX)
+    return None
 
 
 def now_utc() -> dt.datetime:

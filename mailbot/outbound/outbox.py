@@ -2,17 +2,30 @@
 
 ``queue`` writes a finished email into the ``outbox`` table inside the
 caller's transaction, so the email exists if and only if the change that
-caused it was committed. ``deliver_pending`` sends what is pending, one row
-at a time, marking each row before and after the hand-over:
+caused it was committed. The row keeps the email's bytes exactly as they go
+on the wire (CRLF, no Bcc), so sending never parses or rebuilds it.
 
-- ``pending`` → ``sending`` (committed) → handed to the server → ``sent``.
-- A transient failure puts the row back to ``pending`` with a later
-  ``next_attempt_at`` (backoff); a permanent one marks it ``failed`` and
-  tells the business manager.
-- A row found in ``sending`` at start-up was interrupted by a crash in the
-  instant between the server accepting it and our commit. It is sent again
-  with the *same* Message-ID, so mail clients and threading treat the two
-  copies as one, and the audit trail records the retry.
+``deliver_pending`` sends what is pending:
+
+- one commit claims a batch (``pending`` → ``sending``), in id order;
+- each email is handed to the server and its row marked ``sent`` in a
+  commit of its own at once (on SQLite without an fsync, see
+  ``_quick_commits``), so a crash can leave at most the one email in flight
+  unmarked;
+- a transient failure puts that row back to ``pending`` with a later
+  ``next_attempt_at`` (backoff) and hands the rest of the batch back to
+  wait for the same moment, so they still go in order; a permanent one
+  marks it ``failed``, with an audit row.
+
+A row found in ``sending`` at start-up (``recover_interrupted``) was claimed
+by a daemon that died: every such row goes back to ``pending``. All but
+(at most) one per deliverer were never handed to the server; the one in
+flight may have been accepted in the instant before the crash and is sent
+again with the *same* Message-ID — the honest at-least-once result, which
+mail clients and threading treat as one message — and the audit trail
+records the retry. If the database itself fails mid-batch, what this
+process knows (which rows went, which never started) is kept in memory and
+written as soon as the database answers again (``settle_leftovers``).
 
 The ``dedupe_key`` column is unique: the same logical email (the
 acknowledgement of one message, the request to one agency on one case, the
@@ -21,22 +34,29 @@ nth reminder) can be queued once only, whatever happens.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import threading
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
+from typing import Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.errors import SendError
 from mailbot.outbound.base import Sender
 from mailbot.outbound.compose import recipients_of
+from mailbot.outbound.smtp import wire_form
 from mailbot.store.db import Store
 from mailbot.store.models import AuditEntry, OutboxMail
 
 log = logging.getLogger("mailbot.outbound")
 MAX_ATTEMPTS = 12
+#: First retry delay after a transient failure; doubles per attempt, capped at an hour.
+RETRY_BASE_SECONDS = 15.0
 
 
 def queue(
@@ -61,7 +81,7 @@ def queue(
         message_id=str(message["Message-ID"]),
         recipients=recipients_of(message),
         subject=str(message["Subject"]),
-        raw=message.as_bytes(policy=policy.SMTP),
+        raw=wire_form(message),
         created_at=_naive(now),
         status="pending",
         attempts=0,
@@ -88,58 +108,226 @@ def recover_interrupted(store: Store, board: str, now: dt.datetime) -> int:
         return len(rows)
 
 
-def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, limit: int = 200) -> tuple[int, int]:
-    """Send pending mail of one board; returns (sent, failed)."""
-    sent = failed = 0
-    t = _naive(now)
+@dataclass
+class _BoardState:
+    """What this process knows that the database may not, per store and board.
+
+    ``sent`` and ``unsent`` are rows it claimed but could not settle because
+    the database failed; ``server_retry_at`` is when the sending server,
+    which just failed transiently, is worth trying again.
+    """
+
+    sent: dict[int, dt.datetime] = field(default_factory=dict)  # handed over: mark ``sent``
+    unsent: set[int] = field(default_factory=set)  # never handed over: back to ``pending``
+    server_retry_at: dt.datetime | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_STATE: dict[tuple[str, str], _BoardState] = {}
+_STATE_LOCK = threading.Lock()
+
+
+def _state(store: Store, board: str) -> _BoardState:
+    with _STATE_LOCK:
+        return _STATE.setdefault((store.url, board), _BoardState())
+
+
+def settle_leftovers(store: Store, board: str) -> int:
+    """Write down what an earlier batch could not (the database was down); returns rows settled."""
+    state = _state(store, board)
+    with state.lock:
+        if not state.sent and not state.unsent:
+            return 0
+        with store.transaction() as s:
+            for row_id, at in state.sent.items():
+                s.execute(update(OutboxMail).where(OutboxMail.id == row_id, OutboxMail.status == "sending")
+                          .values(status="sent", sent_at=at, last_error=None))
+            if state.unsent:
+                _release(s, sorted(state.unsent))
+        done = len(state.sent) + len(state.unsent)
+        state.sent.clear()
+        state.unsent.clear()
+    log.info("outbox: settled %d row(s) left over from a database outage", done)
+    return done
+
+
+def _release(s: Session, ids: list[int], not_before: dt.datetime | None = None) -> None:
+    """Claimed rows never handed over go back to ``pending``, their attempt not counted."""
+    table = OutboxMail.__table__
+    values: dict = {"status": "pending", "attempts": table.c.attempts - 1}
+    if not_before is not None:
+        values["next_attempt_at"] = not_before
+    s.execute(update(table).where(table.c.id.in_(ids), table.c.status == "sending").values(**values))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    kind: str
+    raw: bytes
+    recipients: list[str]
+    attempts: int
+
+
+def _claim(store: Store, board: str, t: dt.datetime, limit: int) -> list[_Claimed]:
+    """Due pending rows → ``sending`` in one commit; only rows this call won are returned.
+
+    The UPDATE is conditional on ``pending`` and says which rows it changed
+    (RETURNING; one UPDATE per row where the database lacks it), so two
+    deliverers (the board's loop and the scheduler's tick) never both win a row.
+    """
+    table = OutboxMail.__table__
     with store.transaction() as s:
         ids = s.scalars(
-            select(OutboxMail.id)
-            .where(OutboxMail.board == board, OutboxMail.status == "pending")
-            .where((OutboxMail.next_attempt_at.is_(None)) | (OutboxMail.next_attempt_at <= t))
-            .order_by(OutboxMail.id)
+            select(table.c.id)
+            .where(table.c.board == board, table.c.status == "pending")
+            .where((table.c.next_attempt_at.is_(None)) | (table.c.next_attempt_at <= t))
+            .order_by(table.c.id)
             .limit(limit)
         ).all()
-    for row_id in ids:
-        with store.transaction() as s:
-            claimed = s.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id == row_id, OutboxMail.status == "pending")
-                .values(status="sending", attempts=OutboxMail.attempts + 1)
-            ).rowcount
-            row = s.get(OutboxMail, row_id) if claimed else None
-            raw, recipients, attempts = (row.raw, list(row.recipients), row.attempts) if row else (b"", [], 0)
-        if not claimed:
-            continue
-        from email import message_from_bytes
+        if not ids:
+            return []
+        claim = (update(table).where(table.c.status == "pending")
+                 .values(status="sending", attempts=table.c.attempts + 1))
+        if store.engine.dialect.update_returning:
+            won = s.scalars(claim.where(table.c.id.in_(ids)).returning(table.c.id)).all()
+        else:
+            won = [i for i in ids if s.execute(claim.where(table.c.id == i)).rowcount]  # type: ignore[attr-defined]
+        if not won:
+            return []
+        rows = s.execute(
+            select(table.c.id, table.c.kind, table.c.raw, table.c.recipients, table.c.attempts)
+            .where(table.c.id.in_(won)).order_by(table.c.id)
+        ).all()
+    return [_Claimed(r.id, r.kind, bytes(r.raw), list(r.recipients), r.attempts) for r in rows]
 
-        message = message_from_bytes(raw, policy=policy.default)
-        try:
-            sender.send(message, recipients)  # type: ignore[arg-type]
-        except SendError as err:
-            permanent = err.permanent or attempts >= MAX_ATTEMPTS
-            with store.transaction() as s:
-                row = s.get(OutboxMail, row_id)
-                assert row is not None
-                row.last_error = str(err)[:500]
-                if permanent:
-                    row.status = "failed"
-                    failed += 1
-                    s.add(AuditEntry(board=board, case_id=row.case_id, at=t, actor="mailbot",
-                                     action="send_failed", detail=f"outbox {row.id} ({row.kind}): {row.last_error}"))
-                else:
-                    row.status = "pending"
-                    row.next_attempt_at = t + dt.timedelta(seconds=min(3600, 15 * 2 ** min(attempts, 8)))
-            log.warning("outbox %s not sent (%s, permanent=%s)", row_id, type(err).__name__, permanent)
-            if not permanent:
-                break  # the server is unwell: try the rest later, in order
-            continue
-        with store.transaction() as s:
-            row = s.get(OutboxMail, row_id)
-            assert row is not None
-            row.status = "sent"
-            row.sent_at = t
-            row.last_error = None
-        sent += 1
-        log.info("outbox %s sent (%s, %d recipients)", row_id, row.kind, len(recipients))
+
+def _hand_over(sender: Sender, raw: bytes, recipients: list[str]) -> None:
+    send_raw = getattr(sender, "send_raw", None)
+    if send_raw is not None:
+        send_raw(raw, recipients)
+        return
+    from email import message_from_bytes
+
+    sender.send(message_from_bytes(raw, policy=policy.default), recipients)  # type: ignore[arg-type]
+
+
+def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datetime) -> dt.datetime | None:
+    """Record a send failure; returns when to try again (``None``: permanent, never)."""
+    permanent = err.permanent or row.attempts >= MAX_ATTEMPTS
+    retry_at = None
+    with store.transaction() as s:
+        db_row = s.get(OutboxMail, row.id)
+        assert db_row is not None
+        db_row.last_error = str(err)[:500]
+        if permanent:
+            db_row.status = "failed"
+            s.add(AuditEntry(board=board, case_id=db_row.case_id, at=t, actor="mailbot",
+                             action="send_failed", detail=f"outbox {row.id} ({row.kind}): {db_row.last_error}"))
+        else:
+            db_row.status = "pending"
+            delay = min(3600.0, RETRY_BASE_SECONDS * 2 ** min(row.attempts, 8))
+            db_row.next_attempt_at = t + dt.timedelta(seconds=delay)
+        retry_at = db_row.next_attempt_at
+    log.warning("outbox %s not sent (%s, permanent=%s)", row.id, type(err).__name__, permanent)
+    return None if permanent else retry_at
+
+
+def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, limit: int = 200) -> tuple[int, int]:
+    """Send pending mail of one board; returns (sent, failed)."""
+    settle_leftovers(store, board)
+    t = _naive(now)
+    batch = _claim(store, board, t, limit)
+    if not batch:
+        return 0, 0
+    table = OutboxMail.__table__
+    sent = failed = 0
+    settled: set[int] = set()
+    retry_at: dt.datetime | None = None
+    state = _state(store, board)
+    try:
+        with store.engine.connect() as conn, _quick_commits(conn):
+            for row in batch:
+                try:
+                    _hand_over(sender, row.raw, row.recipients)
+                except SendError as err:
+                    retry_at = _failed(store, board, row, err, t)
+                    settled.add(row.id)
+                    if retry_at is None:
+                        failed += 1
+                        continue
+                    break  # the server is unwell: the rest of the batch waits for this row's retry, in order
+                settled.add(row.id)
+                try:
+                    conn.execute(update(table).where(table.c.id == row.id, table.c.status == "sending")
+                                 .values(status="sent", sent_at=t, last_error=None))
+                    conn.commit()
+                except BaseException:
+                    with state.lock:
+                        state.sent[row.id] = t
+                    raise
+                sent += 1
+                log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
+    finally:
+        state.server_retry_at = retry_at
+        rest = [row.id for row in batch if row.id not in settled]
+        if rest:
+            try:
+                with store.transaction() as s:
+                    _release(s, rest, not_before=retry_at)
+            except BaseException:
+                with state.lock:
+                    state.unsent.update(rest)
+                raise
     return sent, failed
+
+
+@contextlib.contextmanager
+def _quick_commits(conn: Connection) -> Iterator[None]:
+    """On SQLite, "sent" marks committed without an fsync: the duplicate window shrinks to a write.
+
+    The instant between the server's "250" and the "sent" commit is the one
+    place a crash can send an email twice, and a synchronous commit spends it
+    waiting for the disk. In WAL mode with ``synchronous=NORMAL`` the mark
+    survives a crash of the daemon as soon as it is written; only a power cut
+    or an operating-system crash could undo it, which takes the daemon down
+    too, and its next start sends the email again with the same Message-ID —
+    the at-least-once result a crash gives anyway. Nothing else is committed
+    this way: the connection is set back before it returns to the pool.
+
+    Not on PostgreSQL: its server can crash while the daemon lives on, and an
+    asynchronous commit lost that way would leave the row ``sending`` under a
+    daemon that no longer knows it; there a commit is a round trip anyway.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        try:
+            conn.rollback()
+            conn.exec_driver_sql("PRAGMA synchronous=FULL")
+            conn.commit()
+        except Exception:  # noqa: BLE001 - never hand a quick-commit connection back to the pool
+            conn.invalidate()
+
+
+def server_unwell(store: Store, board: str, now: dt.datetime) -> bool:
+    """Whether the last delivery attempt failed transiently and its retry is not due yet."""
+    retry_at = _state(store, board).server_retry_at
+    return retry_at is not None and retry_at > _naive(now)
+
+
+def seconds_to_next_retry(store: Store, board: str, now: dt.datetime) -> float | None:
+    """Seconds until the earliest pending email falls due (0 if one is due now); ``None`` if none waits."""
+    table = OutboxMail.__table__
+    with store.transaction() as s:
+        due = s.scalar(select(func.min(table.c.next_attempt_at))
+                       .where(table.c.board == board, table.c.status == "pending"))
+        waiting_now = s.scalar(select(table.c.id).where(
+            table.c.board == board, table.c.status == "pending", table.c.next_attempt_at.is_(None)).limit(1))
+    if waiting_now is not None:
+        return 0.0
+    return None if due is None else max(0.0, (due - _naive(now)).total_seconds())

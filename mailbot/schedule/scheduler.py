@@ -57,6 +57,17 @@ class SerialSender:
         with self._lock:
             self.inner.send(message, recipients)
 
+    def send_raw(self, raw: bytes, recipients: list[str]) -> None:
+        """The outbox's stored bytes, as they are when the inner sender can take them."""
+        with self._lock:
+            send_raw = getattr(self.inner, "send_raw", None)
+            if send_raw is not None:
+                send_raw(raw, recipients)
+                return
+            from email import message_from_bytes, policy
+
+            self.inner.send(message_from_bytes(raw, policy=policy.default), recipients)  # type: ignore[arg-type]
+
     def close(self) -> None:
         with self._lock:
             self.inner.close()
@@ -127,7 +138,12 @@ def start(runtimes: list[BoardRuntime], *, paused: bool = False) -> BackgroundSc
     register_runtimes(runtimes)
     scheduler = make_scheduler(runtimes[0].store)
     scheduler.start(paused=paused)
-    add_jobs(scheduler, [rt.slug for rt in runtimes])
+    try:
+        add_jobs(scheduler, [rt.slug for rt in runtimes])
+    except BaseException:  # the database went away: leave nothing running behind
+        scheduler.shutdown(wait=False)
+        unregister_all()
+        raise
     log.info("scheduler started: due work every %ds for %s", INTERVAL_SECONDS,
              ", ".join(rt.slug for rt in runtimes))
     return scheduler

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.errors import MailbotError
@@ -26,6 +27,24 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class StoreError(MailbotError):
     """The database could not be opened or upgraded."""
+
+
+class StoreUnavailable(StoreError):
+    """The database did not answer (stopped, restarting, unreachable, locked).
+
+    Nothing was committed; the same step can simply be tried again later.
+    The daemon waits and retries; it never treats this as a fault of the
+    message or the email it was working on.
+    """
+
+
+def is_outage(err: BaseException) -> bool:
+    """True for errors that say the database is away rather than the request wrong."""
+    if isinstance(err, StoreUnavailable):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return True
+    return isinstance(err, (OperationalError, InterfaceError))
 
 
 def sqlite_url(path: Path) -> str:
@@ -47,7 +66,7 @@ def make_engine(url: str) -> Engine:
                 path.touch()
             finally:
                 os.umask(old)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +77,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def upgrade(engine: Engine) -> None:
@@ -84,22 +103,60 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def fail_fast(self) -> Iterator[None]:
+        """Within this block, on this thread, a database failure sticks until the block ends.
+
+        The daemon runs each pass inside one: once a step has seen the
+        database fail, every later transaction of the pass raises
+        ``StoreUnavailable`` at once instead of trying again, so nothing
+        acts on a half-seen failure — in particular a message is never
+        set aside as unreadable because the database came back a moment
+        after its step failed. The pass ends; the next one starts afresh.
+        """
+        self._local.scoped, self._local.down = True, False
+        try:
+            yield
+        finally:
+            self._local.scoped, self._local.down = False, False
 
     def upgrade(self) -> None:
         upgrade(self.engine)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits whole on success, rolls back whole on error."""
+        """One unit of work: commits whole on success, rolls back whole on error.
+
+        A database that does not answer raises ``StoreUnavailable``.
+        """
+        if getattr(self._local, "down", False):
+            raise StoreUnavailable("database unavailable earlier in this pass")
         session = self._sessions()
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as err:
+            with contextlib.suppress(SQLAlchemyError):  # a dead connection cannot roll back: it is dropped
+                session.rollback()
+            if isinstance(err, SQLAlchemyError) and is_outage(err):
+                if getattr(self._local, "scoped", False):
+                    self._local.down = True
+                raise StoreUnavailable(f"database unavailable ({_short(err)})") from err
             raise
         finally:
-            session.close()
+            with contextlib.suppress(SQLAlchemyError):
+                session.close()
+
+    def ping(self) -> bool:
+        """Whether the database answers now."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
 
     def session(self) -> Session:
         """A session for reading (the caller closes it)."""
@@ -107,6 +164,12 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _short(err: SQLAlchemyError) -> str:
+    """The driver's error class only: SQL texts and parameters may quote personal data."""
+    orig = getattr(err, "orig", None)
+    return type(orig).__name__ if orig is not None else type(err).__name__
 
 
 def open_store(url: str, upgrade_schema: bool = True) -> Store:
