@@ -19,6 +19,7 @@ import datetime as dt
 import inspect
 import logging
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -116,7 +117,7 @@ def recover(rt: BoardRuntime, stop: threading.Event) -> bool:
             count = recover_interrupted(rt.store, rt.slug, rt.now())
         except Exception as err:  # noqa: BLE001 - the database may be starting
             _pass_failed(rt, err, retry)
-            stop.wait(retry)
+            _pause(rt, err, retry, stop)
             retry = min(retry * 2, RETRY_MAX)
             continue
         if count:
@@ -139,7 +140,7 @@ def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.
                 wait = _next_wait(rt, idle_timeout)
         except Exception as err:  # noqa: BLE001 - the loop must go on whatever happened
             _pass_failed(rt, err, retry)
-            stop.wait(retry)
+            _pause(rt, err, retry, stop)
             retry = min(retry * 2, RETRY_MAX)
             continue
         retry = RETRY_INITIAL
@@ -161,6 +162,24 @@ def _next_wait(rt: BoardRuntime, idle_timeout: float) -> float:
     """IDLE until new mail, or until the earliest outgoing retry is due."""
     due = seconds_to_next_retry(rt.store, rt.slug, rt.now())
     return idle_timeout if due is None else max(0.2, min(idle_timeout, due))
+
+
+def _pause(rt: BoardRuntime, err: Exception, retry: float, stop: threading.Event) -> None:
+    """Wait before the next attempt; after a database outage, only until the database answers.
+
+    A quarter of the backoff first (5 s at most; a database that answers but
+    keeps failing is not hammered), then a ping every quarter second until it
+    answers or the backoff is over. Resuming at once matters: what the
+    previous pass could not write down (an email the server took) is kept
+    in memory only until then.
+    """
+    if not is_outage(err):
+        stop.wait(retry)
+        return
+    deadline = time.monotonic() + retry
+    stop.wait(min(retry / 4, 5.0))
+    while not stop.is_set() and time.monotonic() < deadline and not rt.store.ping():
+        stop.wait(min(0.25, max(0.0, deadline - time.monotonic())))
 
 
 def _pass_failed(rt: BoardRuntime, err: Exception, retry: float) -> None:
