@@ -63,6 +63,11 @@ class Plan:
     feed_bursts: tuple[int, int] = (1, 25)  # messages appended at a time
     feed_pause: tuple[float, float] = (0.0, 0.6)
     seed: int = 1
+    #: "stream": a thread feeds the whole stream while faults fall at random moments (some may
+    #: fall after the work is done). "lockstep": mail is fed only when a fault comes due and the
+    #: daemon has nothing left to do (a burst, then the fault at once), so with at least
+    #: ``fault_count * feed_bursts[1]`` messages every fault finds work outstanding.
+    feed: str = "stream"
     launch: str = "fork"  # or "exec": a fresh interpreter per start
     timeout: float = 600.0
     idle_timeout: float = 1.0  # IDLE is woken by new mail anyway; short, so SIGTERM ends it fast
@@ -72,7 +77,11 @@ class Plan:
 
 
 class Feeder(threading.Thread):
-    """Appends the stream to the INBOX in bursts, oldest first."""
+    """Appends the stream to the INBOX in bursts, oldest first.
+
+    Started, it feeds the whole stream by itself ("stream" plans); not started,
+    the harness calls ``burst`` when it wants more mail ("lockstep" plans).
+    """
 
     def __init__(self, imap: Imap, mails: list[Mail], plan: Plan, rng: random.Random) -> None:
         super().__init__(name="crash-feeder", daemon=True)
@@ -82,19 +91,23 @@ class Feeder(threading.Thread):
 
     def run(self) -> None:
         try:
-            conn = self.imap.connect()
-            try:
-                while self.fed < len(self.mails):
-                    burst = self.rng.randint(*self.plan.feed_bursts)
-                    for mail in self.mails[self.fed:self.fed + burst]:
-                        typ, data = conn.append("INBOX", None, None, mail.raw)
-                        assert typ == "OK", data
-                        self.fed += 1
-                    time.sleep(self.rng.uniform(*self.plan.feed_pause))
-            finally:
-                conn.logout()
+            while self.fed < len(self.mails):
+                self.burst()
+                time.sleep(self.rng.uniform(*self.plan.feed_pause))
         except BaseException as err:  # noqa: BLE001 - reported by the harness
             self.error = err
+
+    def burst(self, count: int | None = None) -> None:
+        """Append the next ``count`` messages (a random burst by default)."""
+        count = self.rng.randint(*self.plan.feed_bursts) if count is None else count
+        conn = self.imap.connect()
+        try:
+            for mail in self.mails[self.fed:self.fed + count]:
+                typ, data = conn.append("INBOX", None, None, mail.raw)
+                assert typ == "OK", data
+                self.fed += 1
+        finally:
+            conn.logout()
 
 
 def seed_state(database_url: str, data_dir: Path) -> None:
@@ -143,7 +156,9 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
     engine = create_engine(target.database_url, poolclass=NullPool)
     started = time.monotonic()
     feeder = Feeder(target.imap, mails, plan, random.Random(plan.seed + 1))
-    feeder.start()
+    lockstep = plan.feed == "lockstep"
+    if not lockstep:
+        feeder.start()
     daemon.start()
     figures.starts += 1
     kinds, weights = zip(*plan.faults.items()) if plan.faults else ((), ())
@@ -171,7 +186,11 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
                 now_progress = _progress(engine)
                 # No step finished since the last fault (a slow form, a long start): widen the
                 # window, so faults stay at random moments yet the work always moves on.
-                idle = not feeder.is_alive() and _finished(engine, target, mails)
+                idle = not feeder.is_alive() and _finished(engine, target, mails[:feeder.fed])
+                if idle and lockstep and feeder.fed < len(mails):
+                    feeder.burst()  # new work, and the fault falls on it at once
+                    figures.faults_on_fed += 1
+                    idle = False
                 figures.faults_on_idle += idle
                 stretch = 1.0 if now_progress != progress or idle else min(stretch * 2, 8.0)
                 progress = now_progress
@@ -185,6 +204,8 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
                     log(f"  {faults_done} faults, {feeder.fed}/{len(mails)} fed, "
                         f"{time.monotonic() - started:.0f}s")
                 continue
+            if faults_done >= plan.fault_count and lockstep and feeder.fed < len(mails):
+                feeder.burst(len(mails) - feeder.fed)
             if faults_done >= plan.fault_count and not feeder.is_alive() and _finished(engine, target, mails):
                 break
             time.sleep(0.05 if faults_done < plan.fault_count else 0.25)

@@ -57,6 +57,7 @@ class Figures:
     smtp_restarts: int = 0
     db_restarts: int = 0
     faults_on_idle: int = 0  # faults after the work was done (the rest hit a busy daemon)
+    faults_on_fed: int = 0  # lockstep: faults that found nothing to do, so fell just after new mail
     starts: int = 0
     start_failures: int = 0  # the daemon exited at start: database down (a supervisor restarts it)
     unexpected_exits: int = 0
@@ -74,7 +75,7 @@ class Figures:
     def line(self) -> str:
         return (f"messages {self.messages}, kills {self.kills}, smtp restarts {self.smtp_restarts}, "
                 f"database restarts {self.db_restarts} ({self.faults_on_idle} of the faults after the work "
-                f"was done), daemon starts {self.starts} "
+                f"was done, {self.faults_on_fed} just after new mail), daemon starts {self.starts} "
                 f"(start-up refused, database down: {self.start_failures}; unexpected exits: "
                 f"{self.unexpected_exits}), emails {self.emails} (SMTP transactions {self.received}), "
                 f"duplicates {self.duplicates}, missing {self.missing}, same-Message-ID resends "
