@@ -77,7 +77,7 @@ def _scoping_form(rt: BoardRuntime, case: Case, agency: Agency, due: dt.date, ch
     name = f"{file.stem} – {agency.name} ({case.reference}){file.suffix}"
     if file.suffix.lower() == ".docx":
         cfg = rt.board.config
-        data = document_template(file).render({
+        data = document_template(file, autoescape=True).render({
             "board_name": cfg.name, "board_short": cfg.short_name, "mailbox": cfg.mailbox_address.email,
             "case_reference": case.reference, "agency": agency.name,
             "due": due.strftime("%d/%m/%Y"), "due_long": f"{due:%A} {due.day} {due:%B %Y}",
