@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.plugins.ports import free_port, wait_for_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,32 +67,12 @@ def serve(port: int, folder: Path) -> None:
     os._exit(0)  # sockets close with the process: every client sees its connection drop
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_is(port: int, up: bool, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                is_up = True
-        except OSError:
-            is_up = False
-        if is_up == up:
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"SMTP sink port {port} did not come {'up' if up else 'down'}")
-
-
 class SmtpSink:
     """The harness's SMTP server: ``start``/``stop`` keep the port and the mail received so far."""
 
     def __init__(self, folder: Path) -> None:
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._proc: subprocess.Popen | None = None
@@ -105,7 +86,7 @@ class SmtpSink:
         assert self._proc.stdout is not None
         if self._proc.stdout.readline().strip() != b"ready":
             raise RuntimeError("the SMTP sink did not start")
-        _port_is(self.port, up=True)
+        wait_for_port(self.port, up=True, what="SMTP sink port")
 
     def stop(self) -> None:
         if self._proc is None:
@@ -119,7 +100,7 @@ class SmtpSink:
         if self._proc.stdout is not None:
             self._proc.stdout.close()
         self._proc = None
-        _port_is(self.port, up=False)
+        wait_for_port(self.port, up=False, what="SMTP sink port")
 
     def received(self) -> list[Received]:
         out = []

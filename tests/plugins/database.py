@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mailbot.store.db import Store, open_store, sqlite_url
+from tests.plugins.ports import free_port
 
 POSTGRES = os.environ.get("MAILBOT_TEST_POSTGRES")
 
@@ -79,7 +80,7 @@ class PostgresCluster:
         self.bindir = bindir
         self.root = root
         self.data = root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.host = "127.0.0.1"
         root.mkdir(parents=True, exist_ok=True)
         root.chmod(0o755)
@@ -138,12 +139,6 @@ class PostgresCluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -25,28 +24,10 @@ from typing import Iterator
 
 import pytest
 
+from tests.plugins.ports import free_port, wait_for_port
+
 DOVECOT_UID = 65534  # nobody: mail processes refuse to run as root
 DOVECOT_GID = 65534
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, up: bool, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                is_up = True
-        except OSError:
-            is_up = False
-        if is_up == up:
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"port {port} did not come {'up' if up else 'down'} in {timeout}s")
 
 
 # --------------------------------------------------------------------- Dovecot
@@ -142,7 +123,7 @@ class DovecotServer:
         )
         log.close()
         try:
-            _wait_for_port(self.port, up=True)
+            wait_for_port(self.port, up=True)
         except RuntimeError:
             self.stop()
             raise RuntimeError(f"dovecot did not start; see {self.root}/dovecot.log") from None
@@ -165,7 +146,7 @@ class DovecotServer:
                 self._proc.kill()
                 self._proc.wait()
         self._proc = None
-        _wait_for_port(self.port, up=False)
+        wait_for_port(self.port, up=False)
 
 
 @dataclass
