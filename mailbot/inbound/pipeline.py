@@ -234,10 +234,12 @@ def handle_message(rt: BoardRuntime, incoming: IncomingMessage) -> Folder:
 
 def _quarantine(rt: BoardRuntime, incoming: IncomingMessage, sha: str, kind: str, reason: str) -> Folder:
     with rt.store.transaction() as s:
-        if _already_seen(s, rt, sha) is None:
-            row = _ledger(s, rt, incoming, sha, None, kind)
-            _hold(s, rt, None, row, Outcome(Folder.NEEDS_ATTENTION, reason), False)
-            log.info("message %s: %s -> needs-attention", row.id, kind)
+        seen = _already_seen(s, rt, sha)
+        if seen is not None:  # another worker on this board handled it meanwhile: its outcome stands
+            return Folder(seen.outcome)
+        row = _ledger(s, rt, incoming, sha, None, kind)
+        _hold(s, rt, None, row, Outcome(Folder.NEEDS_ATTENTION, reason), False)
+        log.info("message %s: %s -> needs-attention", row.id, kind)
     return Folder.NEEDS_ATTENTION
 import mailbot.workflow.approvals  # noqa: E402,F401  (registers the Chair's replies: approvals by reply)
 import mailbot.pack.actions  # noqa: E402,F401  (registers PACK requests and updated packs: the scoping pack)

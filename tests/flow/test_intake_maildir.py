@@ -152,3 +152,30 @@ def test_crash_between_commit_and_move_handles_nothing_twice(maildir_runtime):
     with rt.store.session() as s:
         assert len(_outbox(s)) == before
         assert s.scalar(select(func.count()).select_from(MessageSeen)) == 14
+
+
+
+def test_message_handled_meanwhile_by_another_worker_keeps_its_outcome(maildir_runtime, monkeypatch):
+    """Two workers on one board take the same message: the second finds the first's ledger row
+    when its own commit fails, and takes that outcome instead of holding the message."""
+    from mailbot.inbound import pipeline
+    from mailbot.mailbox.base import Folder
+
+    rt = maildir_runtime
+    load_state(rt, SAMPLES / "emails" / "bot-state.json", SAMPLES)
+    deliver(_inbox(rt), [(SAMPLES / "emails" / "01-out-of-office.eml").read_bytes()], start=1_700_000_000)
+    [incoming] = list(rt.mailbox.fetch_new())
+    real_read_forms = pipeline.read_forms
+    other_worker: list[Folder] = []
+
+    def read_forms_while_another_worker_finishes(*args, **kwargs):
+        monkeypatch.setattr(pipeline, "read_forms", real_read_forms)
+        other_worker.append(handle_message(rt, incoming))  # after our "not seen yet" check
+        return real_read_forms(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_forms", read_forms_while_another_worker_finishes)
+    folder = handle_message(rt, incoming)
+    assert other_worker == [Folder.PROCESSED] and folder == Folder.PROCESSED
+    with rt.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(MessageSeen)) == 1
+        assert not _outbox(s, kind="notice")
