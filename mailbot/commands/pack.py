@@ -5,7 +5,9 @@ goes to the board's pack recipients (the sub-group chair by default), the
 business managers copied, and is sent at once. A pack whose contents have
 not changed since it last went is not sent again (the command says when it
 went). ``--out`` also writes the files to a folder; ``--preview`` only
-writes them and sends nothing.
+writes them and sends nothing. ``--on DATE`` sends nothing now: it sets the
+date the pack goes (as a business manager's ``PACK <ref> ON <date>`` email
+does), replacing any date set before.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("case", metavar="CASE", help="the case reference, e.g. WS-2026-0001")
     p.add_argument("--out", help="also write the pack's files into this folder")
     p.add_argument("--preview", action="store_true", help="write the files (to --out, default .) and send nothing")
+    p.add_argument("--on", metavar="DATE",
+                   help="send it on this date instead (12/03/2026 or '12 March 2026'), unless every agency answers first")
     p.set_defaults(func=run)
 
 
@@ -69,14 +73,32 @@ def _write(folder: Path, files: list[tuple[str, bytes]]) -> None:
         print(f"  wrote {folder / name}")
 
 
+def _set_date(store: Store, rt: BoardRuntime, case_id: int, written: str) -> int:
+    from mailbot.pack.scheduled import set_pack_date
+
+    try:
+        with store.transaction() as s:
+            got = set_pack_date(s, rt, s.get(Case, case_id), written, "an administrator (mailbot pack --on)")
+    finally:
+        rt.close()
+    if not got.ok:
+        raise MailbotError(got.line)
+    print(got.line)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from mailbot.outbound.outbox import deliver_pending
     from mailbot.pack.build import build_pack
     from mailbot.pack.send import send_pack
 
+    if args.on is not None and (args.preview or args.out):
+        raise MailbotError("--on sets the date the pack goes; it cannot be combined with --preview or --out")
     store = _common.store(args)
     try:
-        rt, case_id = case_runtime(args, store, args.case, send=not args.preview)
+        rt, case_id = case_runtime(args, store, args.case, send=not args.preview and args.on is None)
+        if args.on is not None:
+            return _set_date(store, rt, case_id, args.on)
         if args.preview:
             with store.session() as s:
                 built = build_pack(s, rt, s.get(Case, case_id), "A preview: this pack has not been sent.")

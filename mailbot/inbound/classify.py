@@ -96,13 +96,21 @@ _DSN_ACTION = re.compile(r"(?im)^\s*Action:\s*([a-z]+)")
 _ORIGINAL_ID = re.compile(r"(?im)^\s*Message-ID:\s*(<[^>\s]+>)")
 
 
-_PACK = re.compile(r"^\s*PACK\s*:?\s*\[?\s*([A-Z]{2,5}-\d{4}-\d{4})\s*\]?\s*$", re.IGNORECASE)
+_PACK = re.compile(r"^\s*PACK\s*:?\s*\[?\s*([A-Z]{2,5}-\d{4}-\d{4})\s*\]?(?:\s+ON\b\s*:?\s*(.*?))?\s*$",
+                   re.IGNORECASE)
 
 
 def pack_command(subject: str | None) -> str | None:
-    """The case reference of a ``PACK WS-2026-0001`` subject (the whole subject: a reply is no command)."""
+    """The case reference of a ``PACK WS-2026-0001`` or ``PACK WS-2026-0001 ON 12/03/2026`` subject
+    (the whole subject: a reply is no command)."""
     m = _PACK.match(subject or "")
     return m.group(1).upper() if m else None
+
+
+def pack_command_date(subject: str | None) -> str | None:
+    """The date as written after ``ON`` (``""`` for a bare ``ON``); None for a command without ``ON``."""
+    m = _PACK.match(subject or "")
+    return m.group(2) if m and m.group(2) is not None else None
 
 
 def subject_reference(subject: str, prefix: str) -> str | None:

@@ -19,4 +19,5 @@ The modules, in the order a pack is made:
 - ``build``      all of it for one case, writing nothing
 - ``send``       stored, emailed and audited once per distinct content
 - ``actions``    when: all returns in, ``PACK`` by email, a later answer
+- ``scheduled``  the date a business manager sets (``PACK <ref> ON <date>``)
 """

@@ -6,7 +6,9 @@ the other actions are registered):
 - ``pack_request`` (a business manager's email whose subject is
   ``PACK WS-2026-0001``): the pack is sent to its recipients, or the
   business manager is told why not (no such case; nothing changed since the
-  last pack, which is never sent twice).
+  last pack, which is never sent twice). With ``ON 12/03/2026`` after the
+  reference, the date is kept for the due-work pass to send the pack on
+  (:mod:`mailbot.pack.scheduled`) and the business manager told so in one line.
 - scoping returns and "not known" replies keep their stage-1 handling; once
   a pack has gone for the case, an answer that changes it sends an
   *updated* pack (the outbox refuses an unchanged one).
@@ -24,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.inbound import classify as k
-from mailbot.inbound.classify import Classification, FormOutcome, pack_command
+from mailbot.inbound.classify import Classification, FormOutcome, pack_command, pack_command_date
 from mailbot.inbound.message import MailMessage
 from mailbot.inbound.pipeline import ACTIONS, Handler, register_action
 from mailbot.mailbox.base import Folder
@@ -68,6 +70,9 @@ def handle_pack_request(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
                "example_reference": f"{rt.board.config.reference_prefix}-{rt.today().year}-0001"}
     answer = {"in_reply_to": msg.message_id, "references": msg.references, "to": msg.from_addr,
               "dedupe_key": f"pack-answer:{msg_row_id}", "kind": "pack_answer"}
+    written = pack_command_date(msg.subject)
+    if written is not None:
+        return _pack_date(s, rt, msg, case, asked, written, {**context, "outcome": "dated"}, answer)
     if case is None:
         reply(s, rt, "pack-answer", case=None, context={**context, "outcome": "unknown_case"}, **answer)
         audit(s, rt, "pack_request_refused", f"no case {asked} (from {msg.from_addr})")
@@ -87,6 +92,20 @@ def handle_pack_request(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
         "sent_on": f"{result.sent_on:%d/%m/%Y}" if result.sent_on else "", "recipients": ", ".join(result.recipients)},
         **answer)
     return Outcome(Folder.PROCESSED, "the scoping pack has not changed since it was sent: not sent again", case)
+
+
+def _pack_date(s: Session, rt: BoardRuntime, msg: MailMessage, case: Case | None, asked: str, written: str,
+               context: dict, answer: dict) -> Outcome:
+    """``PACK <reference> ON <date>``: keep the date, or say in one line why not."""
+    from mailbot.pack.scheduled import set_pack_date, unknown_case
+
+    if case is None:
+        audit(s, rt, "pack_date_refused", f"no case {asked} (from {msg.from_addr})")
+        got = unknown_case(asked)
+    else:
+        got = set_pack_date(s, rt, case, written, msg.from_addr)
+    reply(s, rt, "pack-answer", case=case, context={**context, "line": got.line}, **answer)
+    return Outcome(Folder.PROCESSED, None if got.ok else f"PACK {asked} ON: no date set", case)
 
 
 def _then_update_pack(previous: Handler) -> Handler:

@@ -89,6 +89,9 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
         *((f"Sent: {d.title}", cal.today(d.sent_at)) for d in sent if d.sent_at),
     ]
     rows = [SheetRow(label, "", None, when, "done", False) for label, when in happened if when]
+    if case.pack_on is not None and not packs:
+        rows.append(SheetRow("Scoping pack to be sent to the sub-group (date set by a business manager)",
+                             "sooner if every agency answers first", case.pack_on, None, "scheduled", False))
     decision = case.decision if case.decision in regime.decisions else None
     for m in timeline(regime, cal, events, decision=decision):
         finished = done.get(DONE_BY.get(m.id, ""))

@@ -3,8 +3,9 @@
 Who gets it: the board's ``pack_recipients`` (default: the sub-group chair),
 with the business managers copied. When: every agency asked has answered
 (:func:`mailbot.workflow.hooks.all_returns_in`), a business manager asks
-(``PACK <ref>`` by email, ``mailbot pack <ref>``), or an agency answers after
-a pack went (an *updated* pack, marked as such).
+(``PACK <ref>`` by email, ``mailbot pack <ref>``), the date a business manager
+set comes (:mod:`mailbot.pack.scheduled`), or an agency answers after a pack
+went (an *updated* pack, marked as such). A pack that goes clears the date set.
 
 The outbox dedupe key is ``{board}:pack:{reference}:{fingerprint}``, the
 fingerprint being a hash of the records the pack holds and every agency's
@@ -40,6 +41,7 @@ REASONS = {
     "later_return": "It is sent because an agency answered after the last pack went.",
     "request_email": "It is sent because {who} asked for it.",
     "request_cli": "It is sent because a business manager asked for it.",
+    "scheduled": "It is sent because this is the date a business manager set for it.",
 }
 
 
@@ -107,6 +109,10 @@ def send_pack(s: Session, rt: BoardRuntime, case: Case, trigger: str,
     msg = rt.composer.build("pack", kind=PACK_KIND, to=to, cc=cc, now=rt.now(), case_reference=case.reference,
                             attachments=built.files, context=context)
     outbox.queue(s, board=rt.slug, kind=PACK_KIND, dedupe_key=key, message=msg, now=rt.now(), case_id=case.id)
+    if case.pack_on is not None:  # the date set for it is spent: this pack went sooner, or on it
+        if trigger != "scheduled":
+            audit(s, rt, "pack_date_cleared", f"{case.pack_on.isoformat()}: a pack went sooner ({trigger})", case)
+        case.pack_on = None
     ids = ",".join(map(str, inp.record_ids))
     waiting = ",".join(map(str, inp.outstanding_ids))
     audit(s, rt, "pack_sent", f"version {inp.version}; records {ids}; outstanding {waiting}; {trigger}; "

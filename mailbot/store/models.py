@@ -57,6 +57,9 @@ class Case(Base):
     referral_message_id: Mapped[str | None] = mapped_column(String(998))
     #: Who referred (an agency's professional address, to acknowledge).
     referrer_email: Mapped[str | None] = mapped_column(String(320))
+    #: The day a business manager set for the scoping pack to go (board calendar);
+    #: cleared once a pack has gone (mailbot.pack.scheduled).
+    pack_on: Mapped[dt.date | None] = mapped_column(Date)
 
     requests: Mapped[list["ScopingRequest"]] = relationship(
         back_populates="case", order_by="ScopingRequest.id"
