@@ -55,6 +55,8 @@ class CaseLine:
     days_left: int | None
     rag: str
     timeline: list[Cell]
+    #: The date a business manager set for the scoping pack, while it has not gone.
+    pack_on: dt.date | None = None
 
 
 @dataclass
@@ -136,6 +138,7 @@ def _case_line(rt: BoardRuntime, case: Case, day: dt.date) -> CaseLine:
         days_left=pending.milestone.working_days_left(day) if pending else None,
         rag=pending.milestone.rag(day) if pending else "grey",
         timeline=cells[:6],
+        pack_on=case.pack_on,
     )
 
 
