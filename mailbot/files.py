@@ -27,3 +27,27 @@ def write_private(path: Path, data: bytes) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def replace_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically: an owner-only temp file beside it, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.replacing.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        try:
+            os.fchmod(fd, 0o600)  # a stale temp file keeps its own mode otherwise
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself survives a crash
+    finally:
+        os.close(dir_fd)

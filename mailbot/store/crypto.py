@@ -11,8 +11,11 @@ ciphertext and tag (in text columns: ``mbe1:`` + URL-safe base64 of that).
 The key id names the key that sealed it, so keys can be rotated: put the new
 key first and keep the old ones after it; new writes use the first, every
 listed key still opens what it sealed. Values written before a key was
-configured are read as they are. The associated data names the column or
-store, so a sealed value cannot be moved from one column to another.
+configured are read as they are. ``mailbot rekey`` (``reseal`` and the
+column types' ``reseal_stored``) seals those and re-seals values sealed
+with an older key, so an old key can be retired. The associated data
+names the column or store, so a sealed value cannot be moved from one
+column to another.
 
 The column types keep their underlying database types (JSON, BLOB, TEXT),
 so turning encryption on needs no schema migration.
@@ -26,7 +29,7 @@ import hashlib
 import json
 import os
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -69,6 +72,7 @@ class Keyring:
         if not keys:
             raise ConfigError("an encryption keyring needs at least one key")
         self._current = keys[0]
+        self._count = len({bytes(k) for k in keys})
         self._by_id: dict[bytes, list[AESGCM]] = {}
         for key in keys:
             self._by_id.setdefault(key_id(key), []).append(AESGCM(key))
@@ -92,6 +96,15 @@ class Keyring:
         nonce = os.urandom(_NONCE)
         sealed = AESGCM(self._current).encrypt(nonce, data, purpose.encode())
         return MAGIC + key_id(self._current) + nonce + sealed
+
+    @property
+    def older_keys(self) -> int:
+        """How many keys besides the current one are listed (for reading only)."""
+        return self._count - 1
+
+    def is_current(self, blob: bytes) -> bool:
+        """Whether ``blob`` is sealed with the current key (it is not opened: see ``reseal``)."""
+        return is_sealed(blob) and blob[len(MAGIC): len(MAGIC) + _KID] == key_id(self._current)
 
     def open(self, blob: bytes, purpose: str) -> bytes:
         kid = blob[len(MAGIC): len(MAGIC) + _KID]
@@ -123,6 +136,39 @@ def unseal(keyring: Keyring | None, blob: bytes, purpose: str) -> bytes:
     if keyring is None:
         raise DecryptError(f"stored {purpose} is encrypted but no encryption key is configured")
     return keyring.open(blob, purpose)
+
+
+# --- re-sealing with the current key (``mailbot rekey``) ----------------------------
+
+PLAIN = "plain"
+OLD_KEY = "old key"
+CURRENT_KEY = "current key"
+
+
+class Resealed(NamedTuple):
+    """What a stored value was (``PLAIN``, ``OLD_KEY``, ``CURRENT_KEY``) and what to store instead.
+
+    ``stored`` is None when the value is already sealed with the current key
+    and must be left alone.
+    """
+
+    was: str
+    stored: Any
+
+
+def reseal(keyring: Keyring, blob: bytes, purpose: str) -> Resealed:
+    """``blob`` (plain or sealed) sealed with the current key.
+
+    Every sealed value is opened, the current key's too, so a value no
+    listed key opens raises ``DecryptError`` instead of being counted as
+    done.
+    """
+    if not is_sealed(blob):
+        return Resealed(PLAIN, keyring.seal(blob, purpose))
+    plain = keyring.open(blob, purpose)
+    if keyring.is_current(blob):
+        return Resealed(CURRENT_KEY, None)
+    return Resealed(OLD_KEY, keyring.seal(plain, purpose))
 
 
 # --- which key a database uses ---------------------------------------------------
@@ -175,6 +221,18 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text[len(TEXT_PREFIX):])
 
 
+def _reseal_text(keyring: Keyring, stored: str, purpose: str) -> Resealed:
+    """A ``mbe1:`` text value re-sealed (see ``reseal``)."""
+    try:
+        blob = _unb64(stored)
+    except (binascii.Error, ValueError) as err:
+        raise DecryptError(f"stored {purpose} is not valid sealed text") from err
+    if not is_sealed(blob):
+        raise DecryptError(f"stored {purpose} is not valid sealed text")
+    done = reseal(keyring, blob, purpose)
+    return done if done.stored is None else Resealed(done.was, _b64(done.stored))
+
+
 class SealedBytes(TypeDecorator):
     """A BLOB column sealed when a key is configured."""
 
@@ -194,6 +252,10 @@ class SealedBytes(TypeDecorator):
         if value is None:
             return None
         return unseal(keyring_for(dialect), bytes(value), self.purpose)
+
+    def reseal_stored(self, stored: bytes, keyring: Keyring) -> Resealed:
+        """The column's stored (database) value sealed with the current key."""
+        return reseal(keyring, bytes(stored), self.purpose)
 
 
 class SealedText(TypeDecorator):
@@ -217,6 +279,12 @@ class SealedText(TypeDecorator):
             return value
         return unseal(keyring_for(dialect), _unb64(value), self.purpose).decode("utf-8")
 
+    def reseal_stored(self, stored: str, keyring: Keyring) -> Resealed:
+        """The column's stored (database) value sealed with the current key."""
+        if not stored.startswith(TEXT_PREFIX):
+            return Resealed(PLAIN, _b64(keyring.seal(stored.encode("utf-8"), self.purpose)))
+        return _reseal_text(keyring, stored, self.purpose)
+
 
 class SealedJSON(TypeDecorator):
     """A JSON column whose document is sealed (as one JSON string) when a key is configured."""
@@ -238,3 +306,12 @@ class SealedJSON(TypeDecorator):
         if not (isinstance(value, str) and value.startswith(TEXT_PREFIX)):
             return value
         return json.loads(unseal(keyring_for(dialect), _unb64(value), self.purpose))
+
+    def reseal_stored(self, stored: Any, keyring: Keyring) -> Resealed:
+        """The column's stored document (parsed JSON) sealed with the current key."""
+        if not (isinstance(stored, str) and stored.startswith(TEXT_PREFIX)):
+            return Resealed(PLAIN, _b64(keyring.seal(json.dumps(stored).encode("utf-8"), self.purpose)))
+        return _reseal_text(keyring, stored, self.purpose)
+
+
+SEALED_TYPES = (SealedBytes, SealedText, SealedJSON)
