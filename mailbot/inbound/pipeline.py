@@ -24,6 +24,7 @@ from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, clas
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
 from mailbot.runtime import BoardRuntime
+from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
 from mailbot.workflow import stage1
 from mailbot.workflow.cases import Outcome, case_exists, find_case, sent_mail
@@ -224,6 +225,8 @@ def handle_message(rt: BoardRuntime, incoming: IncomingMessage) -> Folder:
             return outcome.folder
     except MailProblem as err:
         return _quarantine(rt, incoming, sha, "unreadable_message", str(err))
+    except StoreUnavailable:
+        raise  # nothing was recorded: the message stays in the inbox for the next pass
     except Exception as err:  # noqa: BLE001 - the loop must go on whatever happened
         where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
         log.error("message handling failed: %s at %s:%s", type(err).__name__,

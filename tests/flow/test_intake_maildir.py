@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 from email import policy
 
+import pytest
 from sqlalchemy import func, select
 
 from mailbot.commands.demo import deliver
@@ -179,3 +180,32 @@ def test_message_handled_meanwhile_by_another_worker_keeps_its_outcome(maildir_r
     with rt.store.session() as s:
         assert s.scalar(select(func.count()).select_from(MessageSeen)) == 1
         assert not _outbox(s, kind="notice")
+
+
+def test_database_outage_mid_message_leaves_it_for_the_next_pass(maildir_runtime, monkeypatch):
+    """The database going away while a message is handled records nothing and holds nothing:
+    the message stays in the inbox and the next pass handles it as if nothing happened."""
+    from mailbot.inbound import pipeline
+    from mailbot.mailbox.base import Folder
+    from mailbot.store.db import StoreUnavailable
+
+    rt = maildir_runtime
+    load_state(rt, SAMPLES / "emails" / "bot-state.json", SAMPLES)
+    deliver(_inbox(rt), [(SAMPLES / "emails" / "06-referral-outlook.eml").read_bytes()], start=1_700_000_000)
+    [incoming] = list(rt.mailbox.fetch_new())
+    real_read_forms = pipeline.read_forms
+
+    def outage(*args, **kwargs):
+        raise StoreUnavailable("database unavailable (test)")
+
+    monkeypatch.setattr(pipeline, "read_forms", outage)
+    with pytest.raises(StoreUnavailable):
+        handle_message(rt, incoming)
+    with rt.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(MessageSeen)) == 0
+        assert not _outbox(s)
+    monkeypatch.setattr(pipeline, "read_forms", real_read_forms)
+    assert handle_message(rt, incoming) == Folder.PROCESSED
+    with rt.store.session() as s:
+        assert len(_outbox(s, kind="acknowledgement")) == 1
+        assert not [m for m in _outbox(s, kind="notice") if ":held:" in m.dedupe_key]
