@@ -16,6 +16,7 @@ peak RSS (``VmHWM``) and RSS at the end.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -86,6 +87,7 @@ def main() -> None:
             if now - start > args.timeout:
                 print(f"TIMED OUT after {args.timeout:.0f} s")
                 break
+        drained_cpu = agent.cpu_seconds()
         time.sleep(2.0)  # stragglers (notices) before counting
         final = agent.status()
         last_request = max((a.at for a in smtp.arrivals if a.kind == "scoping_request"), default=float("nan"))
@@ -103,6 +105,8 @@ def main() -> None:
     print(f"time to the first email sent: {(first_sent - start) if first_sent else float('nan'):.1f} s")
     print(f"time to drain (daemon start -> last scoping request accepted): {drain:.1f} s "
           f"({args.count / drain:.1f} referrals/s, {sum(kinds.values()) / drain:.1f} emails/s)")
+    print(f"daemon CPU (all threads) until drained: {drained_cpu:.1f} s, {drained_cpu / args.count * 1000:.0f} ms "
+          f"per referral; load average at the end {os.getloadavg()[0]:.2f}")
     print(f"sent: {sum(kinds.values())} emails: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(f"mailbox after: processed {processed}, needs-attention {held}")
     print(f"daemon memory: peak RSS (VmHWM) {final.get('VmHWM', 0) / 1024:.0f} MB, "

@@ -425,6 +425,12 @@ class Agent:
         text = Path(f"/proc/{self.proc.pid}/status").read_text()
         return {k: int(v) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", text, re.M)}
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the daemon process has used (all its threads)."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def polls(self) -> list[float]:
         if not self.poll_log.exists():
             return []

@@ -9,8 +9,9 @@ Nothing a pass meets stops a board's loop: an unreachable mailbox is
 tracked and alerted on (``health``); a database that stops answering
 (``StoreUnavailable``) or any unexpected error ends the pass, and the loop
 waits with a growing backoff and runs the pass again, since nothing it did
-was committed half-way. The wait between passes is the mailbox's IDLE,
-cut short when an outgoing email's retry falls due.
+was committed half-way. The wait between passes is the mailbox's IDLE.
+The outbox is sent by a thread per board (``Deliverer``) while the loop
+reads the next message; it also keeps the outbox's retry times.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from mailbot.errors import MailbotError, MailboxAuthError, MailboxError
 from mailbot.inbound.pipeline import handle_message
 from mailbot.mailbox.base import Folder
+from mailbot.outbound.deliverer import Deliverer
 from mailbot.outbound.outbox import (
     deliver_pending,
     recover_interrupted,
@@ -63,24 +65,43 @@ def _fetch(rt: BoardRuntime, limit: int | None):  # noqa: ANN202
 
 
 def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
-    """Handle everything waiting in the mailbox, sending what each message caused as it goes.
+    """Handle everything waiting in the mailbox; each message's emails go out before it is moved.
 
     A burst of fifty messages does not hold the first one's replies until
-    the fiftieth is read; while the sending server is failing, sending waits
-    for its retry time instead of being tried once per message.
+    the fiftieth is read. With a deliverer (``rt.deliverer``, the daemon's)
+    the emails go from its thread while the next message is read; without one (the demo,
+    tests) they are sent here, and while the sending server is failing,
+    sending waits for its retry time instead of being tried once per message.
+    Sending before the MOVE is safe: the ledger already holds the message as
+    handled, so if the MOVE never happens the next pass moves it and does
+    nothing else; and the replies do not wait for the MOVE (slow in a big
+    folder).
     """
     stats = PassStats()
+    deliverer = rt.deliverer
     for incoming in _fetch(rt, limit):
         folder = handle_message(rt, incoming)
+        if deliverer is not None:
+            deliverer.kick()
+        elif not server_unwell(rt.store, rt.slug, rt.now()):
+            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
         rt.mailbox.move(incoming.ref, folder)
         rt.checkpoint = incoming.ref
         stats.handled += 1
         stats.held += folder is Folder.NEEDS_ATTENTION
         stats.folders.append(folder.value)
-        if not server_unwell(rt.store, rt.slug, rt.now()):
-            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
-    _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
+    _send(rt, deliverer, stats)
     return stats
+
+
+def _send(rt: BoardRuntime, deliverer: Deliverer | None, stats: PassStats | None = None) -> None:
+    """Everything due in the outbox: handed to the deliverer's thread, or sent here."""
+    if deliverer is not None:
+        deliverer.kick()
+        return
+    result = deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
+    if stats is not None:
+        _count(stats, result)
 
 
 def _count(stats: PassStats, result: tuple[int, int]) -> None:
@@ -90,17 +111,18 @@ def _count(stats: PassStats, result: tuple[int, int]) -> None:
 
 def one_pass(rt: BoardRuntime) -> PassStats:
     """A full pass with mailbox health tracked; never raises for mailbox trouble."""
+    deliverer = rt.deliverer
     try:
         stats = drain(rt)
     except MailboxError as err:
         health.mailbox_failed(rt, err, auth=isinstance(err, MailboxAuthError))
-        deliver_pending(rt.store, rt.sender, rt.slug, rt.now())  # alerts go by SMTP
+        _send(rt, deliverer)  # alerts go by SMTP
         return PassStats()
     health.mailbox_ok(rt)
     from mailbot.schedule import due
 
     due.run_due_work(rt)
-    deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
+    _send(rt, deliverer)
     return stats
 
 
@@ -131,6 +153,15 @@ def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.
     """One board's loop until ``stop``: recover (unless done), then pass, wait, pass…; never raises."""
     if not recovered and not recover(rt, stop):
         return
+    rt.deliverer = Deliverer(rt).start()
+    try:
+        _loop(rt, stop, idle_timeout)
+    finally:
+        rt.deliverer.stop()
+        rt.deliverer = None
+
+
+def _loop(rt: BoardRuntime, stop: threading.Event, idle_timeout: float) -> None:
     mailbox_backoff = 1.0
     retry = RETRY_INITIAL
     while not stop.is_set():
@@ -145,7 +176,7 @@ def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.
             continue
         retry = RETRY_INITIAL
         if stats.handled:
-            log.info("%s: handled %d messages (%d held), sent %d", rt.slug, stats.handled, stats.held, stats.sent)
+            log.info("%s: handled %d messages (%d held)", rt.slug, stats.handled, stats.held)
         try:
             rt.mailbox.wait(wait)
             mailbox_backoff = 1.0
@@ -159,7 +190,9 @@ def run_board(rt: BoardRuntime, stop: threading.Event, idle_timeout: float = 60.
 
 
 def _next_wait(rt: BoardRuntime, idle_timeout: float) -> float:
-    """IDLE until new mail, or until the earliest outgoing retry is due."""
+    """IDLE until new mail, or the earliest outgoing retry (unless the deliverer keeps those)."""
+    if rt.deliverer is not None and rt.deliverer.ensure_running():
+        return idle_timeout
     due = seconds_to_next_retry(rt.store, rt.slug, rt.now())
     return idle_timeout if due is None else max(0.2, min(idle_timeout, due))
 

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from mailbot.config import Board, ExchangeMailbox, ImapMailbox, MaildirMailbox, MaildirSending, SmtpSending
 from mailbot.directory import Directory
@@ -61,6 +61,8 @@ class BoardRuntime:
     composer: Composer = field(init=False)
     #: The last message handled in this run (IMAP resumes after it).
     checkpoint: MailRef | None = field(default=None, init=False)
+    #: The thread sending this board's outbox while the daemon runs it (``mailbot.outbound.deliverer``).
+    deliverer: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.board.config)

@@ -19,8 +19,6 @@ import secrets
 import threading
 import zipfile
 from dataclasses import dataclass
-from email import policy as email_policy
-from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -29,7 +27,11 @@ from typing import Any, Iterable
 import jinja2
 
 from mailbot.config import Board, Person
+from mailbot.outbound.composed import ComposedEmail
+from mailbot.outbound.mime import POLICY, header, write
 from mailbot.resources import templates_dir
+
+__all__ = ["POLICY", "ComposedEmail", "Composer", "OutgoingAttachment", "document_template", "recipients_of"]
 
 
 @dataclass(frozen=True)
@@ -37,30 +39,6 @@ class OutgoingAttachment:
     filename: str
     data: bytes
     content_type: str | None = None
-
-
-class _HeaderClasses(HeaderRegistry):
-    """The standard header classes, each made once.
-
-    The stdlib registry builds a new class with ``type()`` for every header
-    it parses (~35 per email we write, a fifth of composing one); the
-    classes are the same every time, so keeping them changes nothing else.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[str, type[BaseHeader]] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        key = name.lower()
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = super().__getitem__(name)
-        return made
-
-
-#: ``email.policy.default`` with the header classes kept (the policy every email we write uses).
-POLICY = email_policy.default.clone(header_factory=_HeaderClasses())
 
 
 def _british(value: dt.date | dt.datetime | str | None) -> str:
@@ -139,47 +117,42 @@ class Composer:
         references: Iterable[str] = (),
         attachments: Iterable[OutgoingAttachment] = (),
         reply_to: str | None = None,
-    ) -> EmailMessage:
+    ) -> ComposedEmail:
+        """The email, written once in wire form (``mime.write``): what the outbox stores and sends."""
         subject, text, html = self.render(purpose, {"case_reference": case_reference, **(context or {})})
         if case_reference and f"[{case_reference}]" not in subject:
             subject = f"{subject} [{case_reference}]"
-        msg = EmailMessage(policy=POLICY)
         mailbox = self.board.config.mailbox_address
-        msg["From"] = formataddr((mailbox.name, mailbox.email))
-        msg["To"] = ", ".join(_addr(p) for p in to)
+        fields = [("From", formataddr((mailbox.name, mailbox.email))), ("To", ", ".join(_addr(p) for p in to))]
         cc_list = [_addr(p) for p in cc]
         if cc_list:
-            msg["Cc"] = ", ".join(cc_list)
+            fields.append(("Cc", ", ".join(cc_list)))
         if reply_to:
-            msg["Reply-To"] = reply_to
-        msg["Subject"] = subject
-        msg["Date"] = format_datetime(now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc))
-        msg["Message-ID"] = self.new_message_id(kind, case_reference, now)
+            fields.append(("Reply-To", reply_to))
+        fields += [("Subject", subject),
+                   ("Date", format_datetime(now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc))),
+                   ("Message-ID", self.new_message_id(kind, case_reference, now))]
         refs = [r for r in references if r]
         if in_reply_to:
-            msg["In-Reply-To"] = in_reply_to
+            fields.append(("In-Reply-To", in_reply_to))
             if in_reply_to not in refs:
                 refs.append(in_reply_to)
         if refs:
-            msg["References"] = " ".join(refs)
-        msg["Auto-Submitted"] = "auto-generated"
-        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-        msg["X-Mailbot-Kind"] = kind
-        msg.set_content(text)
-        if html:
-            msg.add_alternative(html, subtype="html")
-        for att in attachments:
-            ctype = att.content_type or mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
-            maintype, _, subtype = ctype.partition("/")
-            msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
-        return msg
+            fields.append(("References", " ".join(refs)))
+        fields += [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+                   ("X-Mailbot-Kind", kind)]
+        folded = [header(name, value) for name, value in fields]
+        files = [(att.data, att.content_type or mimetypes.guess_type(att.filename)[0] or "application/octet-stream",
+                  att.filename) for att in attachments]
+        raw = write([line for line, _ in folded], text, html, files)
+        return ComposedEmail(raw, [(name, value) for (name, _), (_, value) in zip(fields, folded)])
 
 
 def _addr(p: Person | str) -> str:
     return p.formatted() if isinstance(p, Person) else p
 
 
-def recipients_of(msg: EmailMessage) -> list[str]:
+def recipients_of(msg: EmailMessage | ComposedEmail) -> list[str]:
     from email.utils import getaddresses
 
     values = [str(v) for h in ("To", "Cc", "Bcc") for v in msg.get_all(h, [])]

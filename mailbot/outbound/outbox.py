@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 from mailbot.errors import SendError
 from mailbot.outbound.base import Sender
 from mailbot.outbound.compose import recipients_of
+from mailbot.outbound.composed import ComposedEmail
 from mailbot.outbound.smtp import wire_form
 from mailbot.store.db import Store
 from mailbot.store.models import AuditEntry, OutboxMail
@@ -65,12 +66,24 @@ def queue(
     board: str,
     kind: str,
     dedupe_key: str,
-    message: EmailMessage,
+    message: EmailMessage | ComposedEmail,
     now: dt.datetime,
     case_id: int | None = None,
+    flush: bool = True,
 ) -> OutboxMail | None:
-    """Add ``message`` to the outbox; ``None`` if this dedupe key was queued before."""
-    existing = session.scalar(select(OutboxMail).where(OutboxMail.dedupe_key == dedupe_key))
+    """Add ``message`` to the outbox; ``None`` if this dedupe key was queued before.
+
+    ``flush=False`` leaves the row to the transaction's next flush or its
+    commit (no ``id`` until then): a caller queuing many at once saves a
+    round of the unit of work per email.
+
+    A ``ComposedEmail`` (what ``Composer.build`` returns) is stored as it
+    was written; an ``EmailMessage`` is flattened (``wire_form``).
+    """
+    if any(isinstance(o, OutboxMail) and o.dedupe_key == dedupe_key for o in session.new):
+        return None  # queued in this transaction, not flushed yet (``flush=False``)
+    with session.no_autoflush:  # the check concerns outbox rows only, which are flushed or seen above
+        existing = session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == dedupe_key))
     if existing is not None:
         return None
     row = OutboxMail(
@@ -81,13 +94,14 @@ def queue(
         message_id=str(message["Message-ID"]),
         recipients=recipients_of(message),
         subject=str(message["Subject"]),
-        raw=wire_form(message),
+        raw=message.raw if isinstance(message, ComposedEmail) else wire_form(message),
         created_at=_naive(now),
         status="pending",
         attempts=0,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 
@@ -318,6 +332,12 @@ def server_unwell(store: Store, board: str, now: dt.datetime) -> bool:
     """Whether the last delivery attempt failed transiently and its retry is not due yet."""
     retry_at = _state(store, board).server_retry_at
     return retry_at is not None and retry_at > _naive(now)
+
+
+def seconds_to_server_retry(store: Store, board: str, now: dt.datetime) -> float:
+    """Seconds until the sending server, after a transient failure, is worth trying again (0: now)."""
+    retry_at = _state(store, board).server_retry_at
+    return 0.0 if retry_at is None else max(0.0, (retry_at - _naive(now)).total_seconds())
 
 
 def seconds_to_next_retry(store: Store, board: str, now: dt.datetime) -> float | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.outbound import outbox
+from mailbot.outbound.composed import ComposedEmail
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, MessageSeen, OutboxMail, ScopingRequest
 from mailbot.workflow.cases import STAGE_LABELS
@@ -205,7 +205,7 @@ def _context(rt: BoardRuntime, data: DigestData) -> dict[str, Any]:
     return {"d": data, "colours": RAG_COLOURS, "tints": RAG_TINTS, "thresholds": rt.board.regime.rag}
 
 
-def build(s: Session, rt: BoardRuntime, day: dt.date) -> tuple[DigestData, EmailMessage]:
+def build(s: Session, rt: BoardRuntime, day: dt.date) -> tuple[DigestData, ComposedEmail]:
     data = collect(s, rt, day)
     msg = rt.composer.build("digest/daily", kind="digest", to=rt.board.config.business_managers,
                             now=rt.now(), context=_context(rt, data))

@@ -115,7 +115,7 @@ def send_scoping_requests(s: Session, rt: BoardRuntime, case: Case, record) -> l
         )
         row = outbox.queue(s, board=rt.slug, kind="scoping_request",
                            dedupe_key=f"{rt.slug}:request:{case.reference}:{agency.name}",
-                           message=msg, now=rt.now(), case_id=case.id)
+                           message=msg, now=rt.now(), case_id=case.id, flush=False)
         if row is None:
             continue
         s.add(ScopingRequest(case_id=case.id, agency=agency.name, contact_email=contact.email,
