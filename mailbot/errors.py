@@ -53,12 +53,23 @@ class MailboxAuthError(MailboxError):
 
 
 class SendError(MailbotError):
-    """An email could not be handed to the sending server."""
+    """An email could not be handed to the sending server.
 
-    def __init__(self, reason: str, permanent: bool = False) -> None:
+    ``server_side``: the server could not be reached or would not let us in,
+    whatever the email; such a failure says nothing about the email, so it
+    does not count against the email's own attempts.
+    """
+
+    server_side = False
+
+    def __init__(self, reason: str, permanent: bool = False, server_side: bool | None = None) -> None:
         super().__init__(reason)
         self.permanent = permanent
+        if server_side is not None:
+            self.server_side = server_side
 
 
 class SendAuthError(SendError):
     """The sending server refused our credentials."""
+
+    server_side = True

@@ -15,7 +15,9 @@ on the wire (CRLF, no Bcc), so sending never parses or rebuilds it.
 - a transient failure puts that row back to ``pending`` with a later
   ``next_attempt_at`` (backoff) and hands the rest of the batch back to
   wait for the same moment, so they still go in order; a permanent one
-  marks it ``failed``, with an audit row.
+  marks it ``failed``, with an audit row. A failure of the server itself
+  (unreachable, sign-in refused) is not counted against the email: an
+  outage of our own server never makes an email ``failed``.
 
 A row found in ``sending`` at start-up (``recover_interrupted``) was claimed
 by a daemon that died: every such row goes back to ``pending``. All but
@@ -134,6 +136,7 @@ class _BoardState:
     sent: dict[int, dt.datetime] = field(default_factory=dict)  # handed over: mark ``sent``
     unsent: set[int] = field(default_factory=set)  # never handed over: back to ``pending``
     server_retry_at: dt.datetime | None = None
+    server_failures: int = 0  # server-side failures in a row (the outage's length, for backoff)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -227,8 +230,19 @@ def _hand_over(sender: Sender, raw: bytes, recipients: list[str]) -> None:
 
 
 def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datetime) -> dt.datetime | None:
-    """Record a send failure; returns when to try again (``None``: permanent, never)."""
-    permanent = err.permanent or row.attempts >= MAX_ATTEMPTS
+    """Record a send failure; returns when to try again (``None``: permanent, never).
+
+    A server-side failure (unreachable, sign-in refused) is not the email's:
+    its attempt is not counted, so an outage of our own server, however long
+    or frequent, never makes an email ``failed``; the retries back off with
+    the outage's own run of failures instead.
+    """
+    state = _state(store, board)
+    server_side = err.server_side and not err.permanent
+    with state.lock:
+        state.server_failures = state.server_failures + 1 if server_side else 0
+        outage = state.server_failures
+    permanent = err.permanent or (not server_side and row.attempts >= MAX_ATTEMPTS)
     retry_at = None
     with store.transaction() as s:
         db_row = s.get(OutboxMail, row.id)
@@ -240,7 +254,10 @@ def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datet
                              action="send_failed", detail=f"outbox {row.id} ({row.kind}): {db_row.last_error}"))
         else:
             db_row.status = "pending"
-            delay = min(3600.0, RETRY_BASE_SECONDS * 2 ** min(row.attempts, 8))
+            tries = outage if server_side else row.attempts
+            if server_side:
+                db_row.attempts = row.attempts - 1
+            delay = min(3600.0, RETRY_BASE_SECONDS * 2 ** min(tries, 8))
             db_row.next_attempt_at = t + dt.timedelta(seconds=delay)
         retry_at = db_row.next_attempt_at
     log.warning("outbox %s not sent (%s, permanent=%s)", row.id, type(err).__name__, permanent)
@@ -272,6 +289,7 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
                         continue
                     break  # the server is unwell: the rest of the batch waits for this row's retry, in order
                 settled.add(row.id)
+                state.server_failures = 0
                 try:
                     conn.execute(update(table).where(table.c.id == row.id, table.c.status == "sending")
                                  .values(status="sent", sent_at=t, last_error=None))

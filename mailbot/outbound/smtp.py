@@ -117,7 +117,7 @@ class SmtpSender:
             except MailboxAuthError as err:
                 raise SendAuthError(f"SMTP token refused: {err}") from err
             except MailboxError as err:
-                raise SendError(f"SMTP token unavailable: {err}") from err
+                raise SendError(f"SMTP token unavailable: {err}", server_side=True) from err
             user = self.username
             # First call: the initial response; later calls answer the server's
             # error challenge with an empty line, as XOAUTH2 requires.
@@ -301,7 +301,7 @@ def _translate(err: smtplib.SMTPException | OSError, host: str, port: int) -> Se
     if isinstance(err, smtplib.SMTPResponseException):  # SMTPSenderRefused, SMTPDataError and kin
         return SendError(f"SMTP server answered {err.smtp_code} ({type(err).__name__})",
                          permanent=_is_permanent(err.smtp_code))
-    return SendError(f"SMTP server {host}:{port} unreachable ({type(err).__name__})")
+    return SendError(f"SMTP server {host}:{port} unreachable ({type(err).__name__})", server_side=True)
 
 
 def _codes(codes: list[int]) -> str:

@@ -200,3 +200,42 @@ def test_within_a_pass_a_database_failure_sticks(pg_store, pg_cluster):
     with pg_store.transaction() as s:  # the next pass
         assert s.scalar(select(AuditEntry.action)) == "before"
     assert pg_store.ping()
+
+
+def test_an_outage_of_our_own_server_never_fails_an_email(store, smtp_server, sender):
+    """However often the sending server is unreachable, the email waits (with a growing
+    backoff) and goes when the server is back: only the email's own rejections count."""
+    from tests.plugins.ports import free_port
+
+    [msg] = _queue(store, 1)
+    down = SmtpSender("127.0.0.1", free_port(), security="plain", timeout=2)  # nothing listens there
+    t, waits = NOW, []
+    try:
+        for _ in range(outbox.MAX_ATTEMPTS + 5):
+            assert outbox.deliver_pending(store, down, BOARD, t) == (0, 0)
+            waits.append(outbox.seconds_to_next_retry(store, BOARD, t))
+            t += dt.timedelta(seconds=waits[-1] + 1)
+    finally:
+        down.close()
+    with store.session() as s:
+        row = s.scalar(select(OutboxMail))
+        assert (row.status, row.attempts) == ("pending", 0) and "unreachable" in row.last_error
+    assert waits[0] == pytest.approx(outbox.RETRY_BASE_SECONDS * 2)
+    assert waits == sorted(waits) and waits[-1] == pytest.approx(3600.0)  # backs off to an hour, no further
+    assert outbox.deliver_pending(store, sender, BOARD, t) == (1, 0)
+    assert _ids(smtp_server) == [msg["Message-ID"]]
+    # The next outage starts its backoff afresh.
+    _queue(store, 1)
+    assert outbox.deliver_pending(store, down, BOARD, t) == (0, 0)
+    assert outbox.seconds_to_next_retry(store, BOARD, t) == pytest.approx(outbox.RETRY_BASE_SECONDS * 2)
+
+
+def test_an_email_the_server_keeps_deferring_fails_after_its_attempts(store, smtp_server, sender):
+    _queue(store, 1)
+    smtp_server.defer = {"agency0@police.example"}
+    t = NOW
+    for _ in range(outbox.MAX_ATTEMPTS):
+        sent, failed = outbox.deliver_pending(store, sender, BOARD, t)
+        t += dt.timedelta(hours=2)
+    assert (sent, failed) == (0, 1)
+    assert _statuses(store) == ["failed"]
