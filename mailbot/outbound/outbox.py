@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from mailbot.errors import SendError
 from mailbot.outbound.base import Sender
 from mailbot.outbound.compose import recipients_of
+from mailbot.outbound.journal import journal_for, note_taken
 from mailbot.outbound.composed import ComposedEmail
 from mailbot.outbound.smtp import wire_form
 from mailbot.store.db import Store
@@ -112,16 +113,30 @@ def _naive(now: dt.datetime) -> dt.datetime:
 
 
 def recover_interrupted(store: Store, board: str, now: dt.datetime) -> int:
-    """Rows left in ``sending`` by a crash go back to ``pending`` (audited)."""
+    """Rows left in ``sending`` by a crash go back to ``pending`` (audited); returns how many.
+
+    A row the journal (SQLite) notes as taken by the server is marked
+    ``sent`` instead: it went, and only its mark was lost.
+    """
+    journal = journal_for(store.url)
+    taken = journal.taken(board) if journal is not None else {}
     with store.transaction() as s:
         rows = s.scalars(
             select(OutboxMail).where(OutboxMail.board == board, OutboxMail.status == "sending")
         ).all()
         for row in rows:
-            row.status = "pending"
+            if row.id in taken:
+                row.status, row.sent_at, row.last_error = "sent", taken[row.id], None
+                action = "sent_confirmed_after_crash"
+            else:
+                row.status = "pending"
+                action = "send_retry_after_crash"
             s.add(AuditEntry(board=board, case_id=row.case_id, at=_naive(now), actor="mailbot",
-                             action="send_retry_after_crash", detail=f"outbox {row.id} ({row.kind})"))
-        return len(rows)
+                             action=action, detail=f"outbox {row.id} ({row.kind})"))
+        resent = sum(row.status == "pending" for row in rows)
+    if journal is not None:
+        journal.forget(sorted(taken))
+    return resent
 
 
 @dataclass
@@ -276,11 +291,14 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
     settled: set[int] = set()
     retry_at: dt.datetime | None = None
     state = _state(store, board)
+    journal = journal_for(store.url)
+    marked: list[int] = []
     try:
         with store.engine.connect() as conn, _quick_commits(conn):
             for row in batch:
                 try:
                     _hand_over(sender, row.raw, row.recipients)
+                    note_taken(journal, board, row.id, t)
                 except SendError as err:
                     retry_at = _failed(store, board, row, err, t)
                     settled.add(row.id)
@@ -299,9 +317,13 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
                         state.sent[row.id] = t
                     raise
                 sent += 1
+                marked.append(row.id)
                 log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
     finally:
         state.server_retry_at = retry_at
+        if journal is not None and marked:
+            with contextlib.suppress(Exception):
+                journal.forget(marked)  # their marks are committed
         rest = [row.id for row in batch if row.id not in settled]
         if rest:
             try:

@@ -118,6 +118,49 @@ def test_a_crash_after_the_server_accepted_resends_with_the_same_message_id(stor
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.action == "send_retry_after_crash"))
 
 
+
+def test_a_crash_while_the_sent_mark_waits_does_not_send_again_on_sqlite(store, smtp_server, sender,
+                                                                         monkeypatch):
+    """The server took the email and the process died while its "sent" mark waited for the
+    database (on SQLite, for the board loop's commit). On SQLite the journal beside the
+    database noted it at once, so the next start marks it sent; PostgreSQL never makes the
+    mark wait for another transaction, so there it is the at-least-once resend above."""
+    from sqlalchemy.engine import Connection
+
+    from mailbot.outbound.journal import journal_for
+
+    [msg] = _queue(store, 1)
+
+    class Killed(BaseException):
+        pass
+
+    original = Connection.execute
+
+    def dies_at_the_mark(self, statement, *args, **kwargs):  # noqa: ANN001, ANN202
+        text = str(statement)
+        if text.startswith("UPDATE outbox") and "sent_at" in text:
+            raise Killed
+        return original(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "execute", dies_at_the_mark)
+    with pytest.raises(Killed):
+        outbox.deliver_pending(store, sender, BOARD, NOW)
+    monkeypatch.undo()
+    outbox._STATE.clear()  # the process is gone, and what it knew with it
+    assert _statuses(store) == ["sending"]
+
+    on_sqlite = journal_for(store.url) is not None
+    assert on_sqlite == store.url.startswith("sqlite")
+    assert outbox.recover_interrupted(store, BOARD, NOW) == (0 if on_sqlite else 1)  # the next start
+    outbox.deliver_pending(store, sender, BOARD, NOW)
+    assert _statuses(store) == ["sent"]
+    assert _ids(smtp_server) == [msg["Message-ID"]] * (1 if on_sqlite else 2)
+    if on_sqlite:
+        with store.session() as s:
+            assert s.scalar(select(AuditEntry.action).where(AuditEntry.action == "sent_confirmed_after_crash"))
+        assert journal_for(store.url).taken(BOARD) == {}
+
+
 def test_a_transient_failure_holds_the_rest_of_the_batch_in_order(store, smtp_server, sender):
     _queue(store, 3)
     smtp_server.defer = {"agency0@police.example"}

@@ -74,7 +74,8 @@ def test_hostile_names_through_the_intake_store_files_only_inside_the_attachment
     everything = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert not [p for p in everything if "evil" in p.name or p.name in ("cron.d", ".htaccess")]
     outside = [p for p in everything if folder not in p.resolve().parents
-               and p.suffix not in (".db", ".db-wal", ".db-shm") and "mail" not in p.relative_to(tmp_path).parts]
+               and p.suffix not in (".db", ".db-wal", ".db-shm", ".db-sent", ".db-sent-wal", ".db-sent-shm")
+               and "mail" not in p.relative_to(tmp_path).parts]
     assert outside == []
 
 

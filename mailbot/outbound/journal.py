@@ -1,0 +1,80 @@
+"""On SQLite, a note of each email the server took, written the moment it took it.
+
+SQLite lets one writer in at a time. While the board's loop commits a
+message's work, the sending thread's "sent" mark for the email the server
+has just accepted waits for that commit, and a crash during the wait would
+leave the row ``sending``, to be sent again (same Message-ID) at the next
+start. So right after the server's "250" the row's id goes into a small
+database of its own beside the main one (``<database>-sent``: ids, board and
+times only, never content), which only the sending thread writes, so the
+note never waits. ``recover_interrupted`` marks a noted row ``sent`` instead
+of sending it again. PostgreSQL locks rows, not the database: there the mark
+does not wait, and no journal is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sqlite3
+import threading
+
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger("mailbot.outbound")
+
+
+class SentJournal:
+    """Outbox rows the server accepted whose ``sent`` mark may not be committed yet."""
+
+    def __init__(self, path: str) -> None:
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS taken (id INTEGER PRIMARY KEY, board TEXT NOT NULL, "
+                           "at TEXT NOT NULL)")
+        self._lock = threading.Lock()
+
+    def note(self, board: str, row_id: int, at: dt.datetime) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO taken VALUES (?, ?, ?)", (row_id, board, at.isoformat()))
+
+    def taken(self, board: str) -> dict[int, dt.datetime]:
+        with self._lock:
+            rows = self._conn.execute("SELECT id, at FROM taken WHERE board = ?", (board,)).fetchall()
+        return {row_id: dt.datetime.fromisoformat(at) for row_id, at in rows}
+
+    def forget(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self._lock:
+            self._conn.executemany("DELETE FROM taken WHERE id = ?", [(i,) for i in ids])
+
+
+_JOURNALS: dict[str, SentJournal | None] = {}
+_LOCK = threading.Lock()
+
+
+def journal_for(database_url: str) -> SentJournal | None:
+    """The journal beside a SQLite database file; ``None`` for other databases."""
+    with _LOCK:
+        if database_url not in _JOURNALS:
+            url = make_url(database_url)
+            path = url.database
+            on_file = url.get_backend_name() == "sqlite" and path and path != ":memory:" \
+                and not path.startswith("file:")
+            _JOURNALS[database_url] = SentJournal(f"{path}-sent") if on_file else None
+        return _JOURNALS[database_url]
+
+
+def note_taken(journal: SentJournal | None, board: str, row_id: int, at: dt.datetime) -> None:
+    """Note a row the server took; a journal that fails only costs the crash-time shortcut."""
+    if journal is None:
+        return
+    try:
+        journal.note(board, row_id, at)
+    except sqlite3.Error as err:
+        log.warning("outbox %s: could not note it as taken (%s)", row_id, type(err).__name__)
