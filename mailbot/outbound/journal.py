@@ -15,6 +15,7 @@ does not wait, and no journal is kept.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import sqlite3
@@ -35,17 +36,19 @@ class SentJournal:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("CREATE TABLE IF NOT EXISTS taken (id INTEGER PRIMARY KEY, board TEXT NOT NULL, "
-                           "at TEXT NOT NULL)")
+                           "at TEXT NOT NULL, digest TEXT NOT NULL)")
         self._lock = threading.Lock()
 
-    def note(self, board: str, row_id: int, at: dt.datetime) -> None:
+    def note(self, board: str, row_id: int, raw: bytes, at: dt.datetime) -> None:
         with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO taken VALUES (?, ?, ?)", (row_id, board, at.isoformat()))
+            self._conn.execute("INSERT OR REPLACE INTO taken VALUES (?, ?, ?, ?)",
+                               (row_id, board, at.isoformat(), digest(raw)))
 
-    def taken(self, board: str) -> dict[int, dt.datetime]:
+    def taken(self, board: str) -> dict[int, tuple[dt.datetime, str]]:
+        """Row id -> (when the server took it, the digest of the bytes it took)."""
         with self._lock:
-            rows = self._conn.execute("SELECT id, at FROM taken WHERE board = ?", (board,)).fetchall()
-        return {row_id: dt.datetime.fromisoformat(at) for row_id, at in rows}
+            rows = self._conn.execute("SELECT id, at, digest FROM taken WHERE board = ?", (board,)).fetchall()
+        return {row_id: (dt.datetime.fromisoformat(at), dig) for row_id, at, dig in rows}
 
     def forget(self, ids: list[int]) -> None:
         if not ids:
@@ -70,11 +73,16 @@ def journal_for(database_url: str) -> SentJournal | None:
         return _JOURNALS[database_url]
 
 
-def note_taken(journal: SentJournal | None, board: str, row_id: int, at: dt.datetime) -> None:
+def digest(raw: bytes) -> str:
+    """Names the email itself, so a note can never confirm another row that got its id."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def note_taken(journal: SentJournal | None, board: str, row_id: int, raw: bytes, at: dt.datetime) -> None:
     """Note a row the server took; a journal that fails only costs the crash-time shortcut."""
     if journal is None:
         return
     try:
-        journal.note(board, row_id, at)
+        journal.note(board, row_id, raw, at)
     except sqlite3.Error as err:
         log.warning("outbox %s: could not note it as taken (%s)", row_id, type(err).__name__)

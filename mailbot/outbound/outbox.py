@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from mailbot.errors import SendError
 from mailbot.outbound.base import Sender
 from mailbot.outbound.compose import recipients_of
-from mailbot.outbound.journal import journal_for, note_taken
+from mailbot.outbound.journal import digest, journal_for, note_taken
 from mailbot.outbound.composed import ComposedEmail
 from mailbot.outbound.smtp import wire_form
 from mailbot.store.db import Store
@@ -125,8 +125,8 @@ def recover_interrupted(store: Store, board: str, now: dt.datetime) -> int:
             select(OutboxMail).where(OutboxMail.board == board, OutboxMail.status == "sending")
         ).all()
         for row in rows:
-            if row.id in taken:
-                row.status, row.sent_at, row.last_error = "sent", taken[row.id], None
+            if row.id in taken and taken[row.id][1] == digest(row.raw):
+                row.status, row.sent_at, row.last_error = "sent", taken[row.id][0], None
                 action = "sent_confirmed_after_crash"
             else:
                 row.status = "pending"
@@ -298,7 +298,7 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
             for row in batch:
                 try:
                     _hand_over(sender, row.raw, row.recipients)
-                    note_taken(journal, board, row.id, t)
+                    note_taken(journal, board, row.id, row.raw, t)
                 except SendError as err:
                     retry_at = _failed(store, board, row, err, t)
                     settled.add(row.id)
