@@ -138,6 +138,9 @@ def build_runtime(
     mailbox: Mailbox | None = None,
     sender: Sender | None = None,
 ) -> BoardRuntime:
+    from mailbot.outbound import journal
+
+    journal.register(store.url, data_dir)
     return BoardRuntime(
         board=board,
         store=store,

@@ -8,8 +8,10 @@ start. So right after the server's "250" the row's id goes into a small
 database of its own beside the main one (``<database>-sent``: ids, board and
 times only, never content), which only the sending thread writes, so the
 note never waits. ``recover_interrupted`` marks a noted row ``sent`` instead
-of sending it again. PostgreSQL locks rows, not the database: there the mark
-does not wait, and no journal is kept.
+of sending it again. On PostgreSQL the mark waits for no other writer but
+is still a round trip and a synchronous commit, so a daemon with a data
+folder (``register``, done by ``build_runtime``) keeps the journal there
+(``outbox-sent.db``); it is local, so it outlives a database restart.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 import sqlite3
 import threading
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -58,19 +61,40 @@ class SentJournal:
 
 
 _JOURNALS: dict[str, SentJournal | None] = {}
+_FOLDERS: dict[str, Path] = {}
 _LOCK = threading.Lock()
 
 
+def register(database_url: str, data_dir: Path) -> None:
+    """Where a database without a file of its own (PostgreSQL) keeps its journal."""
+    with _LOCK:
+        _FOLDERS.setdefault(database_url, data_dir)
+
+
 def journal_for(database_url: str) -> SentJournal | None:
-    """The journal beside a SQLite database file; ``None`` for other databases."""
+    """The journal beside a SQLite database file, or in the registered data folder; else ``None``."""
     with _LOCK:
         if database_url not in _JOURNALS:
-            url = make_url(database_url)
-            path = url.database
-            on_file = url.get_backend_name() == "sqlite" and path and path != ":memory:" \
-                and not path.startswith("file:")
-            _JOURNALS[database_url] = SentJournal(f"{path}-sent") if on_file else None
+            _JOURNALS[database_url] = _open(database_url)
         return _JOURNALS[database_url]
+
+
+def _open(database_url: str) -> SentJournal | None:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        where = f"{path}-sent"
+    elif database_url in _FOLDERS:
+        where = str(_FOLDERS[database_url] / "outbox-sent.db")
+    else:
+        return None
+    try:
+        return SentJournal(where)
+    except (OSError, sqlite3.Error) as err:
+        log.warning("outbox: no sent journal (%s); a crash may resend an email", type(err).__name__)
+        return None
 
 
 def digest(raw: bytes) -> str:
