@@ -102,11 +102,13 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def note_taken(journal: SentJournal | None, board: str, row_id: int, raw: bytes, at: dt.datetime) -> None:
-    """Note a row the server took; a journal that fails only costs the crash-time shortcut."""
+def note_taken(journal: SentJournal | None, board: str, row_id: int, raw: bytes, at: dt.datetime) -> bool:
+    """Note a row the server took; False if there is no journal or the note failed (mark it at once)."""
     if journal is None:
-        return
+        return False
     try:
         journal.note(board, row_id, raw, at)
     except sqlite3.Error as err:
         log.warning("outbox %s: could not note it as taken (%s)", row_id, type(err).__name__)
+        return False
+    return True

@@ -8,10 +8,13 @@ on the wire (CRLF, no Bcc), so sending never parses or rebuilds it.
 ``deliver_pending`` sends what is pending:
 
 - one commit claims a batch (``pending`` → ``sending``), in id order;
-- each email is handed to the server and its row marked ``sent`` in a
-  commit of its own at once (on SQLite without an fsync, see
-  ``_quick_commits``), so a crash can leave at most the one email in flight
-  unmarked;
+- each email is handed to the server and, the moment the server takes
+  it, noted in the sent journal (``journal``: a small database of its own,
+  so the note never waits for the board loop's commit); the batch's rows
+  are then marked ``sent`` in one commit (on SQLite without an fsync, see
+  ``_quick_commits``). Without a journal each row is marked in a commit of
+  its own at once. Either way a crash can leave at most the one email in
+  flight neither noted nor marked;
 - a transient failure puts that row back to ``pending`` with a later
   ``next_attempt_at`` (backoff) and hands the rest of the batch back to
   wait for the same moment, so they still go in order; a permanent one
@@ -20,8 +23,9 @@ on the wire (CRLF, no Bcc), so sending never parses or rebuilds it.
   outage of our own server never makes an email ``failed``.
 
 A row found in ``sending`` at start-up (``recover_interrupted``) was claimed
-by a daemon that died: every such row goes back to ``pending``. All but
-(at most) one per deliverer were never handed to the server; the one in
+by a daemon that died: a row the journal notes as taken is marked ``sent``,
+every other one goes back to ``pending``. All but (at most) one per
+deliverer of those were never handed to the server; the one in
 flight may have been accepted in the instant before the crash and is sent
 again with the *same* Message-ID — the honest at-least-once result, which
 mail clients and threading treat as one message — and the audit trail
@@ -286,39 +290,39 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
     batch = _claim(store, board, t, limit)
     if not batch:
         return 0, 0
-    table = OutboxMail.__table__
     sent = failed = 0
     settled: set[int] = set()
     retry_at: dt.datetime | None = None
     state = _state(store, board)
     journal = journal_for(store.url)
     marked: list[int] = []
+    deferred: list[int] = []  # taken and noted in the journal: their marks go in one commit at the end
     try:
         with store.engine.connect() as conn, _quick_commits(conn):
-            for row in batch:
-                try:
-                    _hand_over(sender, row.raw, row.recipients)
-                    note_taken(journal, board, row.id, row.raw, t)
-                except SendError as err:
-                    retry_at = _failed(store, board, row, err, t)
+            try:
+                for row in batch:
+                    try:
+                        _hand_over(sender, row.raw, row.recipients)
+                    except SendError as err:
+                        retry_at = _failed(store, board, row, err, t)
+                        settled.add(row.id)
+                        if retry_at is None:
+                            failed += 1
+                            continue
+                        break  # the server is unwell: the rest of the batch waits for this row's retry, in order
                     settled.add(row.id)
-                    if retry_at is None:
-                        failed += 1
-                        continue
-                    break  # the server is unwell: the rest of the batch waits for this row's retry, in order
-                settled.add(row.id)
-                state.server_failures = 0
-                try:
-                    conn.execute(update(table).where(table.c.id == row.id, table.c.status == "sending")
-                                 .values(status="sent", sent_at=t, last_error=None))
-                    conn.commit()
-                except BaseException:
-                    with state.lock:
-                        state.sent[row.id] = t
-                    raise
-                sent += 1
-                marked.append(row.id)
-                log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
+                    state.server_failures = 0
+                    sent += 1
+                    log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
+                    if note_taken(journal, board, row.id, row.raw, t):
+                        deferred.append(row.id)  # a crash now finds the note: no need to wait for the lock
+                    else:
+                        _mark_sent(conn, state, [row.id], t)
+                        marked.append(row.id)
+            finally:
+                if deferred:
+                    _mark_sent(conn, state, deferred, t)
+                    marked.extend(deferred)
     finally:
         state.server_retry_at = retry_at
         if journal is not None and marked:
@@ -334,6 +338,19 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
                     state.unsent.update(rest)
                 raise
     return sent, failed
+
+
+def _mark_sent(conn: Connection, state: _BoardState, ids: list[int], t: dt.datetime) -> None:
+    """Commit ``sent`` for rows the server took; if that fails, this process keeps them to settle."""
+    table = OutboxMail.__table__
+    try:
+        conn.execute(update(table).where(table.c.id.in_(ids), table.c.status == "sending")
+                     .values(status="sent", sent_at=t, last_error=None))
+        conn.commit()
+    except BaseException:
+        with state.lock:
+            state.sent.update(dict.fromkeys(ids, t))
+        raise
 
 
 @contextlib.contextmanager
