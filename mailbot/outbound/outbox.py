@@ -310,15 +310,16 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
                             failed += 1
                             continue
                         break  # the server is unwell: the rest of the batch waits for this row's retry, in order
+                    noted = note_taken(journal, board, row.id, row.raw, t)  # first: the instant a crash resends
                     settled.add(row.id)
                     state.server_failures = 0
                     sent += 1
-                    log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
-                    if note_taken(journal, board, row.id, row.raw, t):
+                    if noted:
                         deferred.append(row.id)  # a crash now finds the note: no need to wait for the lock
                     else:
                         _mark_sent(conn, state, [row.id], t)
                         marked.append(row.id)
+                    log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
             finally:
                 if deferred:
                     _mark_sent(conn, state, deferred, t)
