@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mailbot.inbound import classify as k
@@ -45,6 +46,8 @@ def pack_safely(s: Session, rt: BoardRuntime, case: Case, trigger: str,
     """``send_pack``, but a failure to make the pack tells the business managers instead of raising."""
     try:
         return send_pack(s, rt, case, trigger, requested_by)
+    except SQLAlchemyError:
+        raise  # the database failed, not the pack: the whole step rolls back and is tried again
     except Exception as err:  # noqa: BLE001 - the answer that triggered it must still be recorded
         log.error("%s: scoping pack for %s could not be made: %s", rt.slug, case.reference, type(err).__name__)
         audit(s, rt, "pack_failed", f"{trigger}: {type(err).__name__}", case)
