@@ -17,10 +17,49 @@ from mailbot.store.models import AuditEntry, Base, Case, OutboxMail
 import mailbot.store.approvals_models  # noqa: F401  (the drafts table)
 
 
-def test_migrations_create_exactly_the_models(store):
+def test_migrations_create_exactly_the_models(database_url):
+    """The migrations, run from nothing, make the models' schema: so an empty database
+    may be given the models' tables and stamped at HEAD instead (``db.upgrade``)."""
+    from mailbot.store.db import HEAD, make_engine, migrate, schema_version
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    assert schema_version(engine) == HEAD
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_an_empty_database_is_created_at_head(store):
+    from mailbot.store.db import HEAD, schema_version
+
+    assert schema_version(store.engine) == HEAD
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_an_older_database_is_migrated(database_url):
+    """A database at an earlier migration (a board upgrading mailbot) goes through alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    from mailbot.store import db
+
+    engine = db.make_engine(database_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db._MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    assert db.schema_version(engine) == "0002"
+    engine.dispose()
+    s = open_store(database_url)
+    assert db.schema_version(s.engine) == db.HEAD
+    with s.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    s.dispose()
 
 
 def test_upgrade_is_idempotent(database_url):
@@ -61,3 +100,32 @@ def test_sqlite_file_is_owner_only(tmp_path):
     s.dispose()
     mode = stat.S_IMODE(os.stat(tmp_path / "db" / "m.db").st_mode)
     assert mode & 0o077 == 0
+
+
+def test_head_is_the_newest_migration():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from mailbot.store import db
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db._MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [db.HEAD]
+
+
+def test_a_new_or_current_database_is_opened_without_alembic(database_url):
+    """Creating a database, and restarting on a current one, do not load alembic (memory)."""
+    import subprocess
+    import sys
+
+    from mailbot.store.db import HEAD, schema_version
+
+    code = ("import sys; from mailbot.store.db import open_store; "
+            f"open_store({database_url!r}).dispose(); print('alembic' in sys.modules)")
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    for _first_then_again in range(2):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo)
+        assert out.stdout.strip() == "False"
+    s = open_store(database_url)
+    assert schema_version(s.engine) == HEAD
+    s.dispose()
