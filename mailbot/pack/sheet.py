@@ -21,10 +21,6 @@ import re
 import zipfile
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from mailbot.pack.chronology import Chronology, Row
 from mailbot.pack.sections import clean
 
@@ -35,7 +31,8 @@ COLUMNS = [  # (heading, width)
     ("Action taken", 36), ("Family present", 14), ("Source document", 30), ("Possibly the same event as", 14),
     ("Same-event group", 10),
 ]
-LETTERS = [get_column_letter(i) for i in range(1, len(COLUMNS) + 1)]
+assert len(COLUMNS) <= 26
+LETTERS = [chr(ord("A") + i) for i in range(len(COLUMNS))]  # fewer than 27 columns: one letter each
 SHEET = "xl/worksheets/sheet1.xml"
 _EPOCH = dt.date(1899, 12, 30)
 _SAMPLE_ROW = re.compile(r'<row r="2"[^>]*>.*?</row>', re.DOTALL)
@@ -51,13 +48,17 @@ def values(row: Row) -> list[Any]:
 
 def _skeleton(rows: int, about: list[tuple[str, str]]) -> bytes:
     """The workbook around one sample row (row 2) whose cells carry the data rows' styles."""
+    # openpyxl is imported when a pack is made: ~20 MB the daemon need not hold until then.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Chronology"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
     top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
     for i, (heading, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.column_dimensions[LETTERS[i - 1]].width = width
         head = ws.cell(row=1, column=i, value=heading)
         head.font, head.fill, head.alignment = bold, fill, wrap
         sample = ws.cell(row=2, column=i, value=dt.date(2000, 1, 1) if i == 2 else "x")
