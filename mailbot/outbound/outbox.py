@@ -49,7 +49,7 @@ from email import policy
 from email.message import EmailMessage
 from typing import Iterator
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.errors import SendError
@@ -65,6 +65,9 @@ log = logging.getLogger("mailbot.outbound")
 MAX_ATTEMPTS = 12
 #: First retry delay after a transient failure; doubles per attempt, capped at an hour.
 RETRY_BASE_SECONDS = 15.0
+
+
+_QUEUED = select(OutboxMail.__table__.c.id).where(OutboxMail.__table__.c.dedupe_key == bindparam("key"))
 
 
 def queue(
@@ -89,8 +92,9 @@ def queue(
     """
     if any(isinstance(o, OutboxMail) and o.dedupe_key == dedupe_key for o in session.new):
         return None  # queued in this transaction, not flushed yet (``flush=False``)
-    with session.no_autoflush:  # the check concerns outbox rows only, which are flushed or seen above
-        existing = session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == dedupe_key))
+    # The check concerns outbox rows only, flushed or seen above: a Core statement on the
+    # transaction's connection, with no autoflush and no ORM compile (a referral queues ten).
+    existing = session.connection().execute(_QUEUED, {"key": dedupe_key}).scalar()
     if existing is not None:
         return None
     row = OutboxMail(
