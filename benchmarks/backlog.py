@@ -64,6 +64,7 @@ def main() -> None:
         inbox_empty = None
         first_sent = None
         peak_sampled = 0
+        peak_pss = child_hwm = child_cpu = 0.0
         last_report = start
         while True:
             time.sleep(0.5)
@@ -72,6 +73,10 @@ def main() -> None:
                 raise SystemExit(f"daemon exited; see {agent.root}/daemon.log")
             st = agent.status()
             peak_sampled = max(peak_sampled, st.get("VmRSS", 0))
+            fam = agent.family()
+            peak_pss = max(peak_pss, fam["pss"])
+            child_hwm = max(child_hwm, fam["children_hwm"])
+            child_cpu = max(child_cpu, fam["children_cpu"])
             if first_sent is None and smtp.count():
                 first_sent = min(a.at for a in smtp.arrivals)
             if inbox_empty is None and mail.status().get("messages", 1) == 0:
@@ -88,6 +93,7 @@ def main() -> None:
                 print(f"TIMED OUT after {args.timeout:.0f} s")
                 break
         drained_cpu = agent.cpu_seconds()
+        child_cpu = max(child_cpu, agent.family()["children_cpu"])
         time.sleep(2.0)  # stragglers (notices) before counting
         final = agent.status()
         last_request = max((a.at for a in smtp.arrivals if a.kind == "scoping_request"), default=float("nan"))
@@ -107,12 +113,18 @@ def main() -> None:
           f"({args.count / drain:.1f} referrals/s, {sum(kinds.values()) / drain:.1f} emails/s)")
     print(f"daemon CPU (all threads) until drained: {drained_cpu:.1f} s, {drained_cpu / args.count * 1000:.0f} ms "
           f"per referral; load average at the end {os.getloadavg()[0]:.2f}")
+    print(f"daemon's children (the read-ahead worker): CPU {child_cpu:.1f} s until drained, "
+          f"{child_cpu / args.count * 1000:.0f} ms per referral")
     print(f"sent: {sum(kinds.values())} emails: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(f"mailbox after: processed {processed}, needs-attention {held}")
     print(f"daemon memory: peak RSS (VmHWM) {final.get('VmHWM', 0) / 1024:.0f} MB, "
           f"RSS at the end {final.get('VmRSS', 0) / 1024:.0f} MB")
+    print(f"daemon with its children: peak PSS (sampled every 0.5 s; shared pages counted once) "
+          f"{peak_pss / 1024:.0f} MB; children's peak RSS (VmHWM) {child_hwm / 1024:.0f} MB")
+    memory = (final.get("VmHWM", 0) + child_hwm) / 1024  # each at its own peak: an upper bound
     print(f"target: drained in < {TARGET_SECONDS:.0f} s -> {'MET' if drain < TARGET_SECONDS else 'MISSED'}; "
-          f"peak RSS < {TARGET_MB:.0f} MB -> {'MET' if final.get('VmHWM', 0) / 1024 < TARGET_MB else 'MISSED'}")
+          f"peak memory (daemon's VmHWM + its worker's VmHWM = {memory:.0f} MB) < {TARGET_MB:.0f} MB -> "
+          f"{'MET' if memory < TARGET_MB else 'MISSED'}")
     finish(root)
 
 

@@ -431,6 +431,35 @@ class Agent:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def children(self) -> list[int]:
+        """Processes the daemon forked and still has (its read-ahead workers, a LibreOffice)."""
+        assert self.proc is not None
+        pids: list[int] = []
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:  # the thread ended meanwhile
+                pass
+        return pids
+
+    def family(self) -> dict[str, float]:
+        """The daemon with its children: summed PSS (shared pages counted once), the
+        children's largest VmHWM, both in kB, and the children's CPU seconds so far."""
+        assert self.proc is not None
+        out = {"pss": 0.0, "children_hwm": 0.0, "children_cpu": 0.0}
+        for pid in [self.proc.pid, *self.children()]:
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                out["pss"] += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
+                if pid != self.proc.pid:
+                    hwm = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+                    out["children_hwm"] = max(out["children_hwm"], int(hwm.group(1)))
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    out["children_cpu"] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, AttributeError):  # it exited meanwhile
+                pass
+        return out
+
     def polls(self) -> list[float]:
         if not self.poll_log.exists():
             return []

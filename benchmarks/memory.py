@@ -6,9 +6,14 @@ emails are APPENDed one at a time, each carrying one of the largest sample
 forms (every type: .docx, PDF, legacy .doc, password-protected .docx), then
 one email carrying the four largest together; after each is handled (the
 inbox is empty again) the daemon's peak RSS so far (``VmHWM`` from
-``/proc``) is read. ``backlog.py`` gives the peak while draining 1,000
-referrals. A legacy .doc is converted by a LibreOffice child process, whose
-memory is its own and not counted here.
+``/proc``) is read. Mail that arrives one message at a time is read in the
+daemon itself; last, the same forms arrive as emails all at once, and the
+daemon's read-ahead worker (``mailbot.inbound.parse_ahead``) reads all but
+the first. The figure against the target is the daemon's peak plus the
+worker's peak (each ``VmHWM``: an upper bound, as the two peaks need not
+coincide). ``backlog.py`` gives the peaks while draining 1,000 referrals.
+A legacy .doc is converted by a LibreOffice child process of whichever
+reads it, whose memory is its own and not counted here.
 
     python benchmarks/memory.py [--largest 8]
 """
@@ -82,14 +87,24 @@ def main() -> None:
         st = agent.status()
         print(f"  {'the four largest in one email':52} {'':8}  handled in {took:4.1f} s  "
               f"RSS {st['VmRSS'] / 1024:4.0f} MB  peak {st['VmHWM'] / 1024:4.0f} MB")
+        for i, f in enumerate(forms):
+            data = unique(f.read_bytes(), f.name, 2000 + i)
+            mail.append(referral_email(data, f.name, 2000 + i, subject="Form attached"))
+        took = handled(mail)
+        st, worker = agent.status(), agent.family()["children_hwm"]
+        print(f"  {f'the {len(forms)} again, all at once (read ahead)':52} {'':8}  handled in {took:4.1f} s  "
+              f"RSS {st['VmRSS'] / 1024:4.0f} MB  peak {st['VmHWM'] / 1024:4.0f} MB  "
+              f"worker peak {worker / 1024:4.0f} MB")
         peak = st["VmHWM"] / 1024
+        worker_peak = worker / 1024
     finally:
         agent.stop()
         smtp.stop()
         mail.stop()
     print(f"\ndaemon peak RSS while parsing the largest samples: {peak:.0f} MB "
-          f"(idle after start {base['VmHWM'] / 1024:.0f} MB)")
-    print(f"target: < {TARGET_MB:.0f} MB -> {'MET' if peak < TARGET_MB else 'MISSED'}")
+          f"(idle after start {base['VmHWM'] / 1024:.0f} MB); its read-ahead worker's peak {worker_peak:.0f} MB")
+    total = peak + worker_peak
+    print(f"target: daemon + worker {total:.0f} MB < {TARGET_MB:.0f} MB -> {'MET' if total < TARGET_MB else 'MISSED'}")
     finish(root)
 
 

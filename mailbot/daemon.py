@@ -11,22 +11,27 @@ tracked and alerted on (``health``); a database that stops answering
 waits with a growing backoff and runs the pass again, since nothing it did
 was committed half-way. The wait between passes is the mailbox's IDLE.
 The outbox is sent by a thread per board (``Deliverer``) while the loop
-reads the next message; it also keeps the outbox's retry times.
+reads the next message; it also keeps the outbox's retry times. Under
+``run`` a worker process per board reads the message after the one being
+handled (``mailbot.inbound.parse_ahead``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import inspect
 import logging
 import threading
 import time
 import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mailbot.errors import MailbotError, MailboxAuthError, MailboxError
+from mailbot.inbound import parse_ahead
 from mailbot.inbound.pipeline import handle_message
-from mailbot.mailbox.base import Folder
+from mailbot.mailbox.base import Folder, IncomingMessage
 from mailbot.outbound.deliverer import Deliverer
 from mailbot.outbound.outbox import (
     deliver_pending,
@@ -75,12 +80,20 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     Sending before the MOVE is safe: the ledger already holds the message as
     handled, so if the MOVE never happens the next pass moves it and does
     nothing else; and the replies do not wait for the MOVE (slow in a big
-    folder).
+    folder). With a read-ahead worker (``rt.parse_ahead``, the daemon's) the
+    next message is read there while this one is handled.
     """
     stats = PassStats()
     deliverer = rt.deliverer
-    for incoming in _fetch(rt, limit):
-        folder = handle_message(rt, incoming)
+    reader = rt.parse_ahead
+    messages = _fetch(rt, limit)
+    for incoming, following in (_look_ahead(messages) if reader is not None else ((m, None) for m in messages)):
+        ahead = None
+        if reader is not None:  # this message as the worker read it; the next one goes to it now
+            ahead = reader.take(hashlib.sha256(incoming.raw).hexdigest())
+            if following is not None:
+                reader.submit(following.raw)
+        folder = handle_message(rt, incoming, ahead)
         if deliverer is not None:
             deliverer.kick()
         elif not server_unwell(rt.store, rt.slug, rt.now()):
@@ -92,6 +105,24 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
         stats.folders.append(folder.value)
     _send(rt, deliverer, stats)
     return stats
+
+
+def _look_ahead(messages: Iterable[IncomingMessage]) -> Iterator[tuple[IncomingMessage, IncomingMessage | None]]:
+    """Each message with the one after it (None for the last).
+
+    Fetching the next message may fail (the mailbox went away): the message
+    in hand is handled first, then the error ends the pass, as it would have.
+    """
+    it = iter(messages)
+    current = next(it, None)
+    while current is not None:
+        try:
+            following = next(it, None)
+        except Exception:
+            yield current, None
+            raise
+        yield current, following
+        current = following
 
 
 def _send(rt: BoardRuntime, deliverer: Deliverer | None, stats: PassStats | None = None) -> None:
@@ -225,9 +256,12 @@ def _pass_failed(rt: BoardRuntime, err: Exception, retry: float) -> None:
               where.filename.rsplit("/", 1)[-1] if where else "?", where.lineno if where else "?", retry)
 
 
-def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_timeout: float = 60.0) -> None:
+def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_timeout: float = 60.0,
+        read_ahead: bool | None = None) -> None:
     """Run every board until ``stop`` is set (SIGTERM / Ctrl-C in the CLI).
 
+    ``read_ahead`` (default: on unless ``MAILBOT_PARSE_AHEAD=off``) gives each
+    board a worker process reading its next message (``parse_ahead``).
     Raises ``MailbotError`` if a board's loop ends without being asked to,
     so the service exits non-zero and its supervisor restarts it.
     """
@@ -239,6 +273,9 @@ def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_
             for board in runtimes:
                 board.close()
             return
+    if read_ahead if read_ahead is not None else parse_ahead.enabled_by_env():
+        for rt in runtimes:
+            _start_reading_ahead(rt)
     sched = _start_scheduler(runtimes, stop)  # before the threads: it serialises each board's sender
     if sched is None:
         for rt in runtimes:
@@ -263,6 +300,13 @@ def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_
             rt.close()
     if not stopped_on_request:
         raise MailbotError("a board's loop stopped unexpectedly; see the log above")
+
+
+def _start_reading_ahead(rt: BoardRuntime) -> None:
+    try:
+        rt.parse_ahead = parse_ahead.ParseAhead(rt.board).start()
+    except OSError as err:  # no worker: every message is read in the board's thread
+        log.warning("%s: not reading ahead (%s)", rt.slug, type(err).__name__)
 
 
 def _start_scheduler(runtimes: list[BoardRuntime], stop: threading.Event):  # noqa: ANN202

@@ -63,6 +63,8 @@ class BoardRuntime:
     checkpoint: MailRef | None = field(default=None, init=False)
     #: The thread sending this board's outbox while the daemon runs it (``mailbot.outbound.deliverer``).
     deliverer: Any = field(default=None, init=False)
+    #: The worker process reading the next message while the daemon runs it (``mailbot.inbound.parse_ahead``).
+    parse_ahead: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.board.config)
@@ -86,6 +88,9 @@ class BoardRuntime:
         return path
 
     def close(self) -> None:
+        if self.parse_ahead is not None:
+            self.parse_ahead.stop()
+            self.parse_ahead = None
         for part in (self.mailbox, self.sender):
             try:
                 part.close()

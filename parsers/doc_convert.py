@@ -8,6 +8,7 @@ LibreOffice is not installed the sender gets a clear answer instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -52,6 +53,11 @@ def convert_doc(data: bytes, limits: Limits = LIMITS) -> bytes:
             proc.wait()
             raise ParseError("the .doc attachment took too long to convert; "
                              "please send .docx or PDF", "timeout") from err
+        except BaseException:  # stopped meanwhile (a read-ahead worker's SIGTERM): LibreOffice too
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         out = work / "out" / "form.docx"
         if not out.is_file() or out.stat().st_size == 0:
             raise ParseError("the .doc attachment could not be converted (it may be "

@@ -162,10 +162,17 @@ def _auto_reply_reasons(msg: MailMessage) -> list[str]:
     return reasons
 
 
+def reads_mime_tree(msg: MailMessage) -> bool:
+    """Whether classifying needs ``msg.email`` (the parsed MIME tree): delivery reports only."""
+    if msg.report_type == "disposition-notification":
+        return False
+    return msg.report_type == "delivery-status" or msg.from_addr.startswith(("mailer-daemon@", "postmaster@"))
+
+
 def _machine_kind(msg: MailMessage) -> Classification | None:
     if msg.report_type == "disposition-notification":
         return Classification(READ_RECEIPT, ["disposition-notification report"])
-    if msg.report_type == "delivery-status" or msg.from_addr.startswith(("mailer-daemon@", "postmaster@")):
+    if reads_mime_tree(msg):
         action, original = _delivery_report(msg)
         if action == "delayed":
             return Classification(DELAY, ["delivery-status report: delayed"], original_message_id=original)

@@ -82,6 +82,8 @@ class MailMessage:
     attachments: list[Attachment] = field(default_factory=list)
     content_type: str = "text/plain"
     report_type: str | None = None
+    #: The parsed MIME tree; None when read ahead in a worker (``parse_ahead``),
+    #: which never does so for the only messages that use it (``classify.reads_mime_tree``).
     email: EmailMessage | None = None
 
     def header(self, name: str) -> str | None:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.errors import MailbotError, ParseError
+from mailbot.errors import MailbotError
 from mailbot.inbound import classify as k
 from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, classify, subject_reference
+from mailbot.inbound.forms import FORM_TYPES, read_forms  # noqa: F401  (FORM_TYPES: re-exported)
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
 from mailbot.runtime import BoardRuntime
@@ -30,11 +31,11 @@ from mailbot.workflow import stage1
 from mailbot.workflow.cases import Outcome, case_exists, find_case, sent_mail
 from mailbot.workflow.common import audit, notify_business_managers, reply, utc
 
+if TYPE_CHECKING:
+    from mailbot.inbound.parse_ahead import Parsed
+
 log = logging.getLogger("mailbot.inbound")
 
-#: Document types forms come in; anything else attached (logos, calendar
-#: invitations) is ignored rather than refused.
-FORM_TYPES = {"docx", "pdf", "doc", "encrypted-office", "zip", "empty", "unknown-office"}
 DEFAULT_NOT_KNOWN = [
     "not known to", "no record of", "no records of", "no involvement", "not been involved",
     "no trace", "nil return", "not open to", "no information held", "not known by",
@@ -59,64 +60,6 @@ UNTRUSTED = {k.UNKNOWN_SENDER, k.SPOOFED}
 def register_action(kind: str, handler: Handler) -> None:
     """Later stages (approvals, commands) plug their handler in here."""
     ACTIONS[kind] = handler
-
-
-def read_forms(rt: BoardRuntime, msg: MailMessage, case_passwords: list[str]) -> list[FormOutcome]:
-    """Parse every attachment that could be a form; never raises.
-
-    A message that broke a limit (too many attachments, nested too deep) is
-    not half-read: nothing in it is acted on, its one reason is the outcome.
-    A file named as a form (``.docx``, ``.doc``, ``.pdf``) whose content is
-    no document at all is damaged, not an ignorable logo.
-    """
-    from parsers import parse_document, sniff_type
-
-    limit = next((a for a in msg.attachments if a.limit), None)
-    if limit is not None:
-        return [FormOutcome(limit.filename, error=limit.problem, error_kind="limit")]
-    out: list[FormOutcome] = []
-    for att in msg.attachments:
-        sha = hashlib.sha256(att.data).hexdigest()
-        if att.problem:
-            out.append(FormOutcome(att.filename, error=att.problem, error_kind="damaged", sha256=sha))
-            continue
-        kind = sniff_type(att.data, att.filename)
-        if kind not in FORM_TYPES and att.data:
-            suffix = att.filename.lower().rsplit(".", 1)[-1] if "." in att.filename else ""
-            if kind == "unknown" and suffix in _EXTENSIONS:
-                why = (f"an attachment named as a .{suffix} file is not a readable document "
-                       "(it may be damaged)")
-                out.append(FormOutcome(att.filename, error=why, error_kind="damaged", sha256=sha,
-                                       sniffed=kind))
-                continue
-            out.append(FormOutcome(att.filename, ignored=True, sha256=sha, sniffed=kind))
-            continue
-        try:
-            result = parse_document(att.data, _named_by_content(att.filename, kind), board=rt.slug,
-                                    mappings=rt.board.form_mappings,
-                                    passwords=[*rt.board.form_passwords(), *case_passwords])
-        except ParseError as err:
-            out.append(FormOutcome(att.filename, error=str(err), error_kind=err.kind, sha256=sha,
-                                   data=att.data, sniffed=kind))
-            continue
-        out.append(FormOutcome(att.filename, record=result.record, sha256=sha, data=att.data, sniffed=kind))
-    return out
-
-
-_EXTENSIONS = {"docx": ".docx", "pdf": ".pdf", "doc": ".doc"}
-
-
-def _named_by_content(filename: str, kind: str) -> str:
-    """Mail clients mislabel attachments: in mail, the content decides the type.
-
-    ``mailbot parse`` (an admin's own file) still refuses a name that lies;
-    here a real .docx sent as ``form.pdf`` is read as the .docx it is.
-    """
-    from parsers.sniff import name_allows
-
-    if kind in _EXTENSIONS and not name_allows(filename, kind):
-        return filename.rsplit(".", 1)[0] + _EXTENSIONS[kind]
-    return filename
 
 
 def _thread(s: Session, rt: BoardRuntime, msg: MailMessage) -> SentInfo | None:
@@ -205,16 +148,24 @@ def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSee
               context={"reason": outcome.reason, "sender_name": msg.from_name})
 
 
-def handle_message(rt: BoardRuntime, incoming: IncomingMessage) -> Folder:
-    """Handle one message exactly once; returns the folder it belongs in."""
+def handle_message(rt: BoardRuntime, incoming: IncomingMessage, ahead: Parsed | None = None) -> Folder:
+    """Handle one message exactly once; returns the folder it belongs in.
+
+    ``ahead`` is the message as a read-ahead worker read it (``parse_ahead``);
+    it is used only if it is this message's reading (same sha256).
+    """
     sha = hashlib.sha256(incoming.raw).hexdigest()
     with rt.store.transaction() as s:
         seen = _already_seen(s, rt, sha)
         if seen is not None:
             return Folder(seen.outcome)
     try:
-        msg = read_message(incoming.raw)
-        forms = read_forms(rt, msg, [])
+        if ahead is not None and ahead.sha256 == sha:
+            ahead.replay()
+            msg, forms = ahead.msg, ahead.forms
+        else:
+            msg = read_message(incoming.raw)
+            forms = read_forms(rt.board, msg, [])
         with rt.store.transaction() as s:
             row = _ledger(s, rt, incoming, sha, msg, "unclassified")
             outcome, claimed = _act(s, rt, msg, forms, row)

@@ -103,7 +103,7 @@ def test_mislabelled_form_is_read_by_content(maildir_runtime):
 
     m = _base()
     m.add_attachment(DOCX, maintype="application", subtype="pdf", filename="Summary.pdf")
-    [form] = read_forms(maildir_runtime, read_message(bytes(m)), [])
+    [form] = read_forms(maildir_runtime.board, read_message(bytes(m)), [])
     assert form.error is None and form.record.form == "west-sussex/summary-of-involvement"
 
 
