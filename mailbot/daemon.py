@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from mailbot.errors import MailbotError, MailboxAuthError, MailboxError
 from mailbot.inbound import parse_ahead
 from mailbot.inbound.pipeline import handle_message
-from mailbot.mailbox.base import Folder, IncomingMessage
+from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.outbound.deliverer import Deliverer
 from mailbot.outbound.outbox import (
     deliver_pending,
@@ -47,6 +47,8 @@ log = logging.getLogger("mailbot.daemon")
 #: Waits after a failed pass (database away, unexpected error): first, then doubling up to the cap.
 RETRY_INITIAL = 0.5
 RETRY_MAX = 60.0
+#: Handled messages moved out of the inbox together (where the mailbox can: IMAP MOVE).
+MOVE_BATCH = 20
 
 
 @dataclass
@@ -86,6 +88,9 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     stats = PassStats()
     deliverer = rt.deliverer
     reader = rt.parse_ahead
+    # A mailbox that moves many at once (IMAP) gets them in batches: a round trip each.
+    batch = MOVE_BATCH if hasattr(rt.mailbox, "move_many") else 1
+    to_move: list[tuple[MailRef, Folder]] = []
     messages = _fetch(rt, limit)
     for incoming, following in (_look_ahead(messages) if reader is not None else ((m, None) for m in messages)):
         ahead = None
@@ -98,13 +103,34 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
             deliverer.kick()
         elif not server_unwell(rt.store, rt.slug, rt.now()):
             _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
-        rt.mailbox.move(incoming.ref, folder)
-        rt.checkpoint = incoming.ref
+        to_move.append((incoming.ref, folder))
+        if len(to_move) >= batch:
+            _move(rt, to_move)
         stats.handled += 1
         stats.held += folder is Folder.NEEDS_ATTENTION
         stats.folders.append(folder.value)
+    _move(rt, to_move)
     _send(rt, deliverer, stats)
     return stats
+
+
+def _move(rt: BoardRuntime, to_move: list[tuple[MailRef, Folder]]) -> None:
+    """Move handled messages out of the inbox; the checkpoint follows only what was moved.
+
+    Should the move fail, the pass ends with the messages still in the inbox
+    and below no checkpoint: the next pass offers them again, the ledger
+    knows them, and they are moved then.
+    """
+    if not to_move:
+        return
+    move_many = getattr(rt.mailbox, "move_many", None)
+    if move_many is not None:
+        move_many(to_move)
+    else:
+        for ref, folder in to_move:
+            rt.mailbox.move(ref, folder)
+    rt.checkpoint = to_move[-1][0]
+    to_move.clear()
 
 
 def _look_ahead(messages: Iterable[IncomingMessage]) -> Iterator[tuple[IncomingMessage, IncomingMessage | None]]:

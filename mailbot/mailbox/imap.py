@@ -266,6 +266,27 @@ class ImapMailbox:
             log.warning("imap %s: not moving uid %s, its UIDVALIDITY %s is stale",
                         self.name, ref.uid, ref.uidvalidity)
 
+    def move_many(self, moves: list[tuple[MailRef, Folder]]) -> None:
+        """Several handled messages, one MOVE command per folder (a round trip each, not per message).
+
+        Without the server's MOVE extension each message is moved as ``move`` does.
+        """
+        client = self._run(lambda c: c)
+        if not client.has_capability("MOVE"):
+            for ref, folder in moves:
+                self.move(ref, folder)
+            return
+        by_target: dict[str, list[int]] = {}
+        for ref, folder in moves:
+            if ref.uidvalidity is not None and ref.uidvalidity != str(self.uidvalidity):
+                log.warning("imap %s: not moving uid %s, its UIDVALIDITY %s is stale",
+                            self.name, ref.uid, ref.uidvalidity)
+                continue
+            by_target.setdefault(self.folders[Folder(folder)], []).append(int(ref.uid))
+        for target, uids in by_target.items():
+            self._run(lambda c, uids=uids, target=target: c.move(uids, target))
+            log.info("imap %s: moved %d message(s) to %s", self.name, len(uids), target)
+
     def wait(self, timeout: float) -> bool:
         """IDLE until the server announces mail or ``timeout`` passes.
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from mailbot.config import ImapMailbox, SmtpSending
 from mailbot.daemon import drain, run_board
+from mailbot.errors import MailboxError
 from mailbot.inbound.pipeline import handle_message
 from mailbot.runtime import build_runtime
 from mailbot.seed import load_state
@@ -175,3 +176,39 @@ def test_board_config_chooses_idle_or_polling(imap_board, store, tmp_path, clock
         assert (rt.mailbox.use_idle, rt.mailbox.poll_interval) == (idle, 30.0)
     finally:
         rt.close()
+
+
+def test_moves_are_batched_and_a_failed_move_leaves_them_for_the_next_pass(
+        imap_runtime, dovecot, smtp_server, monkeypatch):
+    """A pass moves handled mail in batches; the checkpoint follows only what was moved, so a
+    move that fails leaves its messages in the inbox for the next pass, which moves them."""
+    import mailbot.daemon as daemon
+
+    rt = imap_runtime
+    load_state(rt, SAMPLES / "emails" / "bot-state.json", SAMPLES)
+    for _name, _meta, raw in sample_emails():
+        dovecot.deliver(raw)
+    monkeypatch.setattr(daemon, "MOVE_BATCH", 5)
+    batches: list[int] = []
+    real_move_many = rt.mailbox.move_many
+
+    def failing_second_batch(moves):
+        batches.append(len(moves))
+        if len(batches) == 2:
+            raise MailboxError("the server went away (test)")
+        real_move_many(moves)
+
+    monkeypatch.setattr(rt.mailbox, "move_many", failing_second_batch)
+    with pytest.raises(MailboxError):
+        drain(rt)
+    assert batches == [5, 5]
+    assert len(dovecot.folder_uids("INBOX")) == 14 - 5
+    first_five = rt.checkpoint
+    assert first_five is not None and first_five.uid == "5"
+    stats = drain(rt)  # the five not moved are offered again: the ledger knows them
+    assert stats.handled == 14 - 5 and batches == [5, 5, 5, 4]
+    assert dovecot.folder_uids("INBOX") == []
+    with rt.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(MessageSeen)) == 14
+    ids = [m["Message-ID"] for _r, m in _received(smtp_server) if m["Message-ID"]]
+    assert len(ids) == len(set(ids))

@@ -199,3 +199,37 @@ def test_insecure_settings_refused_off_loopback():
     ImapMailbox("board", "imap.lscb.example", username="u", password="p")  # tls: fine, no I/O yet
     ImapMailbox("board", "imap.lscb.example", username="u", password="p", security="plain",
                 allow_insecure=True)
+
+
+def test_move_many_moves_each_folder_in_one_command(dovecot, make_box, monkeypatch):
+    for n in (1, 2, 3, 4):
+        dovecot.deliver(raw_message(n))
+    box = make_box()
+    got = list(box.fetch_new())
+    client = box._run(lambda c: c)
+    commands: list[tuple[list[int], str]] = []
+    real_move = client.move
+    monkeypatch.setattr(client, "move", lambda uids, folder: (commands.append((list(uids), folder)),
+                                                              real_move(uids, folder))[1])
+    box.move_many([(got[0].ref, Folder.PROCESSED), (got[1].ref, Folder.NEEDS_ATTENTION),
+                   (got[2].ref, Folder.PROCESSED), (got[3].ref, Folder.PROCESSED)])
+    assert commands == [([1, 3, 4], "processed"), ([2], "needs-attention")]
+    assert dovecot.folder_uids("INBOX") == []
+    assert len(dovecot.folder_uids("processed")) == 3
+    assert len(dovecot.folder_uids("needs-attention")) == 1
+    box.move_many([(got[0].ref, Folder.PROCESSED)])  # already moved: nothing happens, no error
+    assert len(dovecot.folder_uids("processed")) == 3
+
+
+def test_move_many_refuses_stale_refs(dovecot, make_box):
+    for n in (1, 2):
+        dovecot.deliver(raw_message(n))
+    box = make_box()
+    got = list(box.fetch_new())
+    old_validity = box.uidvalidity
+    box.close()
+    dovecot.set_uidvalidity(old_validity + 1000)
+    box = make_box()
+    list(box.fetch_new())
+    box.move_many([(ref.ref, Folder.PROCESSED) for ref in got])  # must not move whatever has those UIDs now
+    assert len(dovecot.folder_uids("INBOX")) == 2
