@@ -5,7 +5,9 @@ we check its size; an Office file's zip members are checked against the
 central directory *and* inflated through a counting stream, so a zip bomb
 is stopped at the cap however its headers lie; and any XML part carrying a
 DOCTYPE or entity declaration is refused (no legitimate .docx has one), so
-no XML parser downstream ever sees entities to expand.
+no XML parser downstream ever sees entities to expand.  ``open_office_zip``
+hands back the XML parts it inflated and scanned, so a reader parses those
+bytes instead of inflating every part a second time.
 """
 
 from __future__ import annotations
@@ -64,12 +66,29 @@ def _inflate_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> byt
     return out.getvalue()
 
 
+def refuse_entities(blob: bytes) -> None:
+    """Refuse an XML part that declares a DOCTYPE or entities (UTF-8 or UTF-16)."""
+    # Every marker holds the byte "!", which most parts lack: one memchr settles those.
+    if b"!" in blob and any(marker in blob for marker in _FORBIDDEN):
+        raise ParseError("the attachment contains an XML entity declaration "
+                         "(DOCTYPE), which a real Office file never has; "
+                         "it was not read", "xml_entities")
+
+
 def check_office_zip(data: bytes, what: str = ".docx", limits: Limits = LIMITS) -> zipfile.ZipFile:
+    """Open an Office zip only after every member passes the caps (see ``open_office_zip``)."""
+    return open_office_zip(data, what, limits)[0]
+
+
+def open_office_zip(data: bytes, what: str = ".docx",
+                    limits: Limits = LIMITS) -> tuple[zipfile.ZipFile, dict[str, bytes]]:
     """Open an Office zip only after every member passes the caps.
 
-    Returns the open ``ZipFile``; XML parts were inflated (capped) and
-    scanned for DOCTYPE/ENTITY, other parts are bounded by their declared
-    sizes, which ``zipfile`` enforces when it reads them.
+    Returns the open ``ZipFile`` and its XML parts (``.xml``, ``.rels``,
+    ``.vml``) by member name, as ``ZipFile.read`` would give them (for a
+    name stored twice, the last): each was inflated (capped) and scanned
+    for DOCTYPE/ENTITY. Other parts are bounded by their declared sizes,
+    which ``zipfile`` enforces when it reads them.
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -88,6 +107,7 @@ def check_office_zip(data: bytes, what: str = ".docx", limits: Limits = LIMITS) 
             raise ParseError("the attachment inflates beyond the size limit "
                              "(a zip bomb); it was not unpacked", "zip_bomb")
     inflated = 0
+    xml: dict[str, bytes] = {}
     try:
         for info in infos:
             if not info.filename.lower().endswith(_XML_SUFFIXES):
@@ -95,13 +115,11 @@ def check_office_zip(data: bytes, what: str = ".docx", limits: Limits = LIMITS) 
             blob = _inflate_capped(zf, info, min(limits.max_member_bytes,
                                                  limits.max_total_bytes - inflated))
             inflated += len(blob)
-            if any(marker in blob for marker in _FORBIDDEN):
-                raise ParseError("the attachment contains an XML entity declaration "
-                                 "(DOCTYPE), which a real Office file never has; "
-                                 "it was not read", "xml_entities")
+            refuse_entities(blob)
+            xml[info.filename] = blob
     # ValueError: a lying local header seeks before the start; RuntimeError: an encrypted member.
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError,
             RuntimeError) as err:
         raise ParseError(f"the attachment is damaged (not a complete {what} file)",
                          "damaged") from err
-    return zf
+    return zf, xml
