@@ -170,6 +170,7 @@ def template_root() -> Path:
 # --------------------------------------------------------------- Word documents
 
 _JINJA = ("{{", "{%", "{#")
+_LISTING = ("\t", "\a", "\n", "\f")  # what docxtpl's resolve_listing turns into Word markup
 _TEXT_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl's
 _W_BODY = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}body"
 _DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
@@ -183,10 +184,12 @@ class DocumentTemplate:
     referral sends eight. Only the body carries tags, so here the tag
     clean-up and the Jinja compile happen once, every other part is kept as
     docxtpl wrote it the first time, and a render fills in the body alone
-    with docxtpl's own steps. The first render is docxtpl's and checks the
-    fast path gives the same body; a template with tags outside the body
-    (headers, footers, footnotes, properties), or one that fails the check,
-    is always rendered by docxtpl itself.
+    with docxtpl's own steps (its ``resolve_listing`` only when the body
+    holds a tab or a break for it to turn into Word markup). The first
+    render is docxtpl's and checks the fast path gives the same body; a
+    template with tags outside the body (headers, footers, footnotes,
+    properties), or one that fails the check, is always rendered by
+    docxtpl itself.
     """
 
     def __init__(self, data: bytes, *, autoescape: bool = False) -> None:
@@ -265,7 +268,10 @@ class DocumentTemplate:
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", template.render(context))
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         # These two docxtpl methods never touch ``self``: called unbound, no package kept in memory.
-        xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+        # resolve_listing rewrites only tabs, line and page breaks (\t \a \n \f) inside <w:t>:
+        # with none anywhere it gives back its input, so its regex passes are skipped.
+        if any(ch in xml for ch in _LISTING):
+            xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
         tree = DocxTemplate.fix_tables(None, xml)  # type: ignore[arg-type]
         for n, elt in enumerate(tree.iter(_DOCPR), start=1001):
             elt.attrib["id"] = str(n)

@@ -172,7 +172,7 @@ class SmtpSender:
             refused = self._envelope(mail_from, recipients, international)
             conn = self._conn
             assert conn is not None
-            code, resp = conn.data(raw)
+            code, resp = _data(conn, raw)
             if code != 250:
                 _end_transaction(conn, code)
                 raise smtplib.SMTPDataError(code, resp)
@@ -247,6 +247,31 @@ def _header_sender(head: bytes) -> str:
     from email.parser import BytesHeaderParser
 
     return header_sender(BytesHeaderParser().parsebytes(head + b"\r\n\r\n"))  # type: ignore[arg-type]
+
+
+def _data_payload(raw: bytes) -> bytes:
+    """What ``smtplib.SMTP.data`` sends for bytes: dot-stuffed, ended by CRLF "." CRLF.
+
+    smtplib doubles a "." at the start of the message and after every LF
+    with a regex over the whole message (``(?m)^\\.``: in ``re`` only LF
+    starts a line); ``bytes.replace`` does the same in a fraction of the time.
+    """
+    q = raw.replace(b"\n.", b"\n..")
+    if q[:1] == b".":
+        q = b"." + q
+    if q[-2:] != b"\r\n":
+        q += b"\r\n"
+    return q + b".\r\n"
+
+
+def _data(conn: smtplib.SMTP, raw: bytes) -> tuple[int, bytes]:
+    """``conn.data(raw)`` step for step (same replies, same ``SMTPDataError``), faster payload."""
+    conn.putcmd("data")
+    code, repl = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, repl)
+    conn.send(_data_payload(raw))
+    return conn.getreply()
 
 
 def _reset(conn: smtplib.SMTP) -> None:
