@@ -45,6 +45,18 @@ class _Dropped(Exception):
     """The server said BYE or closed the socket."""
 
 
+def _reported_new_mail(client: IMAPClient) -> bool:
+    """Whether the server announced mail in an earlier command's answer; taken, so told once.
+
+    Mail delivered while we MOVE (or FETCH) is announced by an untagged
+    EXISTS in that command's response, which imaplib files away; IDLE then
+    never announces it again, and the message would wait for the next
+    timeout.
+    """
+    untagged = client._imap.untagged_responses
+    return bool([untagged.pop(name, None) for name in ("EXISTS", "RECENT")] != [None, None])
+
+
 def _data_waiting(client: IMAPClient) -> bool:
     """True if a server response is already read off the socket.
 
@@ -218,6 +230,7 @@ class ImapMailbox:
                 # that just announced new mail has done it already.
                 client.noop()
             self._announced = False
+            _reported_new_mail(client)  # what SEARCH is about to find needs no wake-up later
             criteria: list[str] = ["NOT", "DELETED"]
             if after is not None and after.uidvalidity == str(self.uidvalidity):
                 criteria += ["UID", f"{int(after.uid) + 1}:*"]
@@ -290,10 +303,13 @@ class ImapMailbox:
     def wait(self, timeout: float) -> bool:
         """IDLE until the server announces mail or ``timeout`` passes.
 
-        Returns True on EXISTS/RECENT, and also when the connection dropped,
-        so the caller fetches at once (the fetch reconnects).
+        Returns True on EXISTS/RECENT (at once if an earlier command's answer
+        carried one), and also when the connection dropped, so the caller
+        fetches at once (the fetch reconnects).
         """
         client = self._run(lambda c: c)
+        if _reported_new_mail(client):
+            return True
         if not self.use_idle or not client.has_capability("IDLE"):
             self._sleep(min(timeout, self.poll_interval))
             return False

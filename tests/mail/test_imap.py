@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import threading
+import time
 from email import policy
 
 import pytest
@@ -233,3 +234,22 @@ def test_move_many_refuses_stale_refs(dovecot, make_box):
     list(box.fetch_new())
     box.move_many([(ref.ref, Folder.PROCESSED) for ref in got])  # must not move whatever has those UIDs now
     assert len(dovecot.folder_uids("INBOX")) == 2
+
+
+@pytest.mark.parametrize("mover", ["move", "move_many"])
+def test_idle_sees_mail_reported_during_a_move(dovecot, make_box, mover):
+    """Mail that arrives while the daemon moves the last message is announced in the MOVE's
+    own response, and IDLE never announces it again: the wait must see it was reported."""
+    dovecot.deliver(raw_message(1))
+    box = make_box()
+    (first,) = box.fetch_new()
+    dovecot.deliver(raw_message(2))  # lands before the MOVE: the server reports it there
+    if mover == "move":
+        box.move(first.ref, Folder.PROCESSED)
+    else:
+        box.move_many([(first.ref, Folder.PROCESSED)])
+    started = time.monotonic()
+    assert box.wait(5) is True
+    assert time.monotonic() - started < 2
+    assert _subjects(box.fetch_new(after=first.ref)) == ["Referral form 2"]
+    assert box.wait(0.5) is False  # reported once, not again
