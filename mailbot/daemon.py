@@ -82,8 +82,10 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     Sending before the MOVE is safe: the ledger already holds the message as
     handled, so if the MOVE never happens the next pass moves it and does
     nothing else; and the replies do not wait for the MOVE (slow in a big
-    folder). With a read-ahead worker (``rt.parse_ahead``, the daemon's) the
-    next message is read there while this one is handled.
+    folder). Where the mailbox can move many at once (IMAP), handled
+    messages are moved ``MOVE_BATCH`` at a time (``_move``). With a
+    read-ahead worker (``rt.parse_ahead``, the daemon's) the next message is
+    read there while this one is handled.
     """
     stats = PassStats()
     deliverer = rt.deliverer
