@@ -309,6 +309,7 @@ class ImapMailbox:
         """
         client = self._run(lambda c: c)
         if _reported_new_mail(client):
+            self._announced = True  # reported to this session: SEARCH sees it without a NOOP
             return True
         if not self.use_idle or not client.has_capability("IDLE"):
             self._sleep(min(timeout, self.poll_interval))
