@@ -308,8 +308,7 @@ class ImapMailbox:
         fetches at once (the fetch reconnects).
         """
         client = self._run(lambda c: c)
-        if _reported_new_mail(client):
-            self._announced = True  # reported to this session: SEARCH sees it without a NOOP
+        if _reported_new_mail(client):  # may be stale: the fetch keeps its NOOP (_announced unset)
             return True
         if not self.use_idle or not client.has_capability("IDLE"):
             self._sleep(min(timeout, self.poll_interval))
