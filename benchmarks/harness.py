@@ -16,6 +16,7 @@ interpreter lock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import imaplib
 import io
@@ -436,10 +437,8 @@ class Agent:
         assert self.proc is not None
         pids: list[int] = []
         for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
                 pids += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:  # the thread ended meanwhile
-                pass
         return pids
 
     def family(self) -> dict[str, float]:
@@ -448,7 +447,7 @@ class Agent:
         assert self.proc is not None
         out = {"pss": 0.0, "children_hwm": 0.0, "children_cpu": 0.0}
         for pid in [self.proc.pid, *self.children()]:
-            try:
+            with contextlib.suppress(OSError, AttributeError):  # it exited meanwhile
                 rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
                 out["pss"] += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
                 if pid != self.proc.pid:
@@ -456,8 +455,6 @@ class Agent:
                     out["children_hwm"] = max(out["children_hwm"], int(hwm.group(1)))
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                     out["children_cpu"] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, AttributeError):  # it exited meanwhile
-                pass
         return out
 
     def polls(self) -> list[float]:

@@ -280,12 +280,7 @@ class Board:
         return self.config.slug
 
     def form_passwords(self) -> list[str]:
-        out = []
-        for ref in self.config.form_passwords:
-            value = ref.resolve(required=False)
-            if value:
-                out.append(value)
-        return out
+        return SecretRef.resolve_present(self.config.form_passwords)
 
     def resolve_path(self, relative: str) -> Path:
         p = Path(relative)

@@ -9,6 +9,7 @@ configuration error, so a password can never be committed by accident.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -41,6 +42,11 @@ class SecretRef(BaseModel):
 
     def describe(self) -> str:
         return f"environment variable {self.env}" if self.env else f"file {self.file}"
+
+    @staticmethod
+    def resolve_present(refs: Iterable[SecretRef]) -> list[str]:
+        """The values of those of ``refs`` that are set (the others left out, no error)."""
+        return [v for v in (ref.resolve(required=False) for ref in refs) if v]
 
     def resolve(self, required: bool = True) -> str | None:
         """The secret's value; ``None`` when absent and not ``required``."""

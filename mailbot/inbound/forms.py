@@ -15,8 +15,10 @@ from mailbot.errors import ParseError
 from mailbot.inbound.classify import FormOutcome
 from mailbot.inbound.message import MailMessage
 
+from mailbot.secrets import SecretRef
+
 if TYPE_CHECKING:
-    from mailbot.secrets import SecretRef
+    from mailbot.config import Board
 
 
 class FormSource(Protocol):
@@ -41,12 +43,13 @@ class FormReading:
     password_refs: tuple[SecretRef, ...] = ()
 
     @classmethod
-    def of(cls, board: FormSource) -> FormReading:
-        return cls(board.slug, list(board.form_mappings), tuple(board.config.form_passwords))  # type: ignore[attr-defined]
+    def of(cls, board: Board) -> FormReading:
+        return cls(board.slug, list(board.form_mappings), tuple(board.config.form_passwords))
 
     def form_passwords(self) -> list[str]:
         """Resolved when asked, as ``Board.form_passwords`` does."""
-        return [v for v in (ref.resolve(required=False) for ref in self.password_refs) if v]
+        return SecretRef.resolve_present(self.password_refs)
+
 
 #: Document types forms come in; anything else attached (logos, calendar
 #: invitations) is ignored rather than refused.

@@ -29,6 +29,7 @@ daemon's handlers and their redacting filter.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import importlib
@@ -43,11 +44,14 @@ import time
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailbot.inbound.classify import FormOutcome, reads_mime_tree
 from mailbot.inbound.forms import FormReading, FormSource, read_forms
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
+
+if TYPE_CHECKING:
+    from mailbot.config import Board
 
 log = logging.getLogger("mailbot.inbound")
 #: ``MAILBOT_PARSE_AHEAD=off`` (or 0 / false / no) turns it off for ``mailbot run``.
@@ -157,10 +161,8 @@ def _exit_on_term(signum: int, frame: object) -> None:
 
 def _die_with(parent: int) -> None:
     """Ask the kernel for SIGTERM when the daemon dies (Linux), and check it has not already."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: EOF on the socket still ends an idle worker
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: EOF on the socket still ends an idle worker
-        pass
     if os.getppid() != parent:
         os._exit(0)
 
@@ -177,7 +179,7 @@ def _levels() -> dict[str, int]:
 class ParseAhead:
     """One board's worker, used from the board's thread only (one message in flight)."""
 
-    def __init__(self, board: FormSource, timeout: float = TIMEOUT_SECONDS, job: str = JOB) -> None:
+    def __init__(self, board: Board, timeout: float = TIMEOUT_SECONDS, job: str = JOB) -> None:
         self.board = FormReading.of(board)
         self.timeout = timeout
         self.job = job

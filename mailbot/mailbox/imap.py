@@ -54,7 +54,8 @@ def _reported_new_mail(client: IMAPClient) -> bool:
     timeout.
     """
     untagged = client._imap.untagged_responses
-    return bool([untagged.pop(name, None) for name in ("EXISTS", "RECENT")] != [None, None])
+    exists, recent = untagged.pop("EXISTS", None), untagged.pop("RECENT", None)
+    return bool(exists or recent)
 
 
 def _data_waiting(client: IMAPClient) -> bool:
