@@ -50,6 +50,9 @@ from tests.crash.verdict import Figures, Outcome, collect, dump, machine, verify
 __all__ = ["Daemon", "DatabaseServer", "Figures", "ForkServer", "Imap", "Outcome", "Plan", "Smtp", "Target",
            "collect", "dump", "machine", "run", "seed_state", "verify"]
 REPO = Path(__file__).resolve().parents[2]
+#: How long a run must look finished before it is: the pass that emptied the INBOX
+#: may still queue due work (escalations, the digest) right after its MOVEs.
+SETTLE_SECONDS = 1.5
 
 
 @dataclass
@@ -163,6 +166,7 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
     figures.starts += 1
     kinds, weights = zip(*plan.faults.items()) if plan.faults else ((), ())
     faults_done = 0
+    settled = 0.0  # since when the run has looked finished
     progress: tuple = ()
     stretch = 1.0
     next_fault = time.monotonic() + rng.uniform(*plan.gap)
@@ -207,7 +211,13 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
             if faults_done >= plan.fault_count and lockstep and feeder.fed < len(mails):
                 feeder.burst(len(mails) - feeder.fed)
             if faults_done >= plan.fault_count and not feeder.is_alive() and _finished(engine, target, mails):
-                break
+                # The daemon's pass goes on after its last MOVE (due work may still queue an
+                # email): finished only once that has held for a while.
+                settled = settled or time.monotonic()
+                if time.monotonic() - settled >= SETTLE_SECONDS:
+                    break
+            else:
+                settled = 0.0
             time.sleep(0.05 if faults_done < plan.fault_count else 0.25)
     finally:
         code = daemon.terminate()
