@@ -232,21 +232,21 @@ def test_hung_worker_is_stopped_after_the_timeout(maildir_runtime):
         reader.submit(raw)
         started = time.monotonic()
         assert reader.take(hashlib.sha256(raw).hexdigest()) is None
-        assert time.monotonic() - started < 5  # SIGTERM ends the sleep at once
+        assert time.monotonic() - started < 60  # SIGTERM ends the hour's sleep at once
         assert reader.pid is None and _wait_gone(pid)
     finally:
         reader.stop()
 
 
 def test_busy_worker_does_not_block_the_next_submit(maildir_runtime):
-    reader = ParseAhead(maildir_runtime.board, timeout=30, job=HANG).start()
+    reader = ParseAhead(maildir_runtime.board, timeout=300, job=HANG).start()
     try:
         emails = _all_emails()
         reader.submit(emails[5][1])
         started = time.monotonic()
         reader.submit(emails[6][1])  # still busy: not sent, read in-thread later
         assert reader.take(hashlib.sha256(emails[6][1]).hexdigest()) is None
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 60  # not the busy worker's 300 s
     finally:
         reader.stop()
 

@@ -238,7 +238,7 @@ def test_idle_sees_mail_reported_during_a_move(dovecot, make_box, mover):
     else:
         box.move_many([(first.ref, Folder.PROCESSED)])
     started = time.monotonic()
-    assert box.wait(5) is True
-    assert time.monotonic() - started < 2
+    assert box.wait(60) is True
+    assert time.monotonic() - started < 30  # seen as reported, not left to the wait's end
     assert _subjects(box.fetch_new(after=first.ref)) == ["Referral form 2"]
     assert box.wait(0.5) is False  # reported once, not again
