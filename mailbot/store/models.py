@@ -38,7 +38,10 @@ class Base(DeclarativeBase):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("board", "year", "seq", name="uq_case_board_year_seq"),)
+    __table_args__ = (
+        UniqueConstraint("board", "year", "seq", name="uq_case_board_year_seq"),
+        Index("ix_cases_board_status", "board", "status"),  # the open cases, however many have closed
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board: Mapped[str] = mapped_column(String(64), index=True)
@@ -74,6 +77,7 @@ class MessageSeen(Base):
     __table_args__ = (
         UniqueConstraint("board", "sha256", name="uq_message_board_sha"),
         Index("ix_message_board_msgid", "board", "message_id"),
+        Index("ix_message_board_outcome", "board", "outcome"),  # the held ones, among every message
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +127,7 @@ class Record(Base):
     form_id: Mapped[str] = mapped_column(String(120))
     agency: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("records.data"))
-    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), index=True)
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages_seen.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
@@ -134,7 +138,10 @@ class ScopingRequest(Base):
     """One agency asked for its return on one case."""
 
     __tablename__ = "scoping_requests"
-    __table_args__ = (UniqueConstraint("case_id", "agency", name="uq_request_case_agency"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "agency", name="uq_request_case_agency"),
+        Index("ix_request_agency_chased", "agency", "last_chased_on"),  # one reminder a day per agency
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -164,6 +171,11 @@ class OutboxMail(Base):
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_board_status", "board", "status"),  # what is pending, in id order
+        Index("ix_outbox_case_kind", "case_id", "kind"),  # a case's chases, its packs
+        Index("ix_outbox_board_kind_created", "board", "kind", "created_at"),  # the last digest
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board: Mapped[str] = mapped_column(String(64), index=True)

@@ -29,7 +29,7 @@ from mailbot.outbound import outbox
 from mailbot.outbound.compose import OutgoingAttachment
 from mailbot.resources import templates_dir
 from mailbot.runtime import BoardRuntime
-from mailbot.store.approvals_models import AWAITING, SENT, SUPERSEDED, Draft
+from mailbot.store.approvals_models import AWAITING, EXPIRED, SENT, SUPERSEDED, Draft
 from mailbot.store.models import Attachment, Case
 from mailbot.workflow.common import audit, read_stored, store_attachment, utc
 
@@ -231,7 +231,6 @@ REMIND_AFTER = (2, 4)
 
 def chase_drafts(rt: BoardRuntime) -> int:
     """One idempotent pass over awaiting drafts (a ``schedule.due`` job); returns actions taken."""
-    from mailbot.store.approvals_models import EXPIRED
     from mailbot.workflow.common import notify_business_managers
 
     actions = 0
@@ -273,10 +272,11 @@ def chase_drafts(rt: BoardRuntime) -> int:
 
 def drafts_for_digest(s: Session, board: str) -> list[dict[str, Any]]:
     """Drafts awaiting the Chair, and any draft a reply was refused for, for the daily digest."""
-    rows = s.scalars(select(Draft).where(Draft.board == board).order_by(Draft.id)).all()
+    rows = s.scalars(select(Draft).where(Draft.board == board, Draft.status.in_((AWAITING, SUPERSEDED, EXPIRED)))
+                     .order_by(Draft.id)).all()
     out = []
     for d in rows:
-        if d.status != AWAITING and not (d.refusals and d.status in (SUPERSEDED, "expired")):
+        if d.status != AWAITING and not d.refusals:
             continue
         case = s.get(Case, d.case_id)
         out.append({"case_reference": case.reference if case else None, "title": d.title, "token": d.token,
