@@ -44,7 +44,10 @@ def _db_bytes(folder: Path, name: str = "mailbot.db") -> str:
 
 
 def _unsealed_cells(path: Path) -> list[str]:
-    """Every value in every table of the database that is not sealed, as text."""
+    """Every value in every table of the database that is not sealed, as text.
+
+    Sealed values are binary (``MBE1``…) or base64 text (``mbe1:``…, inside quotes in a JSON column).
+    """
     out: list[str] = []
     with contextlib.closing(sqlite3.connect(path)) as db:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -53,7 +56,7 @@ def _unsealed_cells(path: Path) -> list[str]:
                 for cell in row:
                     if isinstance(cell, bytes) and not crypto.is_sealed(cell):
                         out.append(cell.decode("latin-1"))
-                    elif isinstance(cell, str) and not cell.startswith(crypto.TEXT_PREFIX):
+                    elif isinstance(cell, str) and not cell.lstrip('"').startswith(crypto.TEXT_PREFIX):
                         out.append(cell)
     return out
 
