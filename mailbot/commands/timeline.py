@@ -1,9 +1,11 @@
 """``mailbot timeline``: a case's dated milestones, so an admin can check the rules.
 
-Given a notification date (and optionally the decision), it prints every
-milestone the board's regime sets, the rule that dated it, and when returns
-would be chased, on the board's own calendar. Nothing is read from or
-written to the database: it answers "what would the bot do with these dates?".
+Given a notification date (and optionally the decision and other events),
+it prints every milestone the board's regime sets, the rule that dated it,
+whether it was met or missed once done, and when returns would be chased,
+on the board's own calendar. Dates that cannot be (a decision before the
+notification) are refused. Nothing is read from or written to the database:
+it answers "what would the bot do with these dates?".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mailbot.deadlines import (
     Regime,
     chase_schedule,
     load_regime,
+    order_problems,
     timeline,
 )
 from mailbot.errors import ConfigError
@@ -74,8 +77,10 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decision", choices=DECISIONS, help="what was decided")
     p.add_argument("--event", type=_event, action="append", default=[], metavar="NAME=DATE",
                    help="another recorded event, e.g. completed=2026-09-01 (repeatable)")
+    p.add_argument("--done", type=_event, action="append", default=[], metavar="MILESTONE=DATE",
+                   help="a milestone done on a date, e.g. notify_scr_decision=2026-04-20 (repeatable)")
     p.add_argument(
-        "--today", type=parse_date, help="also show working days left and RAG on this date"
+        "--today", type=parse_date, help="also show working days left, overdue and RAG on this date"
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -107,17 +112,29 @@ def _events(args: argparse.Namespace, regime: Regime) -> dict[str, date]:
     return events
 
 
+def _done(args: argparse.Namespace, regime: Regime) -> dict[str, date]:
+    ids = [rule.id for rule in regime.milestones]
+    for name, _ in args.done:
+        if name not in ids:
+            raise ConfigError(f"regime {regime.id} has no milestone {name!r} (known: {', '.join(ids)})")
+    return dict(args.done)
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the timeline; 0 on success, 2 on a usage or config problem."""
     try:
         slug, calendar, regime = _load(args)
-        events = _events(args, regime)
+        events, done = _events(args, regime), _done(args, regime)
     except ConfigError as err:
         print(f"mailbot timeline: {err}", file=sys.stderr)
         for file, key, reason in err.problems:
             print(f"  {file}: {key}: {reason}", file=sys.stderr)
         return 2
-    milestones = timeline(regime, calendar, events, decision=args.decision)
+    problems = order_problems(regime, calendar, events, args.decision, done)
+    if problems:
+        print(f"mailbot timeline: {problems[0]}", file=sys.stderr)
+        return 2
+    milestones = timeline(regime, calendar, events, decision=args.decision, done=done)
     if args.json:
         print(json.dumps(_as_json(slug, calendar, regime, events, args, milestones), indent=2))
     else:
@@ -146,13 +163,13 @@ def _as_json(
 ) -> dict[str, Any]:
     rows = []
     for m in milestones:
-        row = m.to_dict()
+        row = m.to_dict(args.today)
         row["weekday"] = m.due.strftime("%A") if m.due else None
         row["working_day"] = calendar.is_working_day(m.due) if m.due else None
         row["holiday"] = calendar.holiday_name(m.due) if m.due else None
         row["chases"] = _chases(regime, calendar, m)
         if args.today:
-            row["working_days_left"] = m.working_days_left(args.today)
+            row["working_days_left"] = None if m.done_on else m.working_days_left(args.today)
             row["rag"] = m.rag(args.today)
         rows.append(row)
     return {
@@ -179,6 +196,14 @@ def _note(calendar: BoardCalendar, due: date) -> str:
 
 
 _INDENT = " " * 19
+
+
+def _standing(m: Milestone, today: date | None) -> str:
+    """"(done 11/01/2027, met with 8 days to spare)", "(due in 3 working days, amber)"."""
+    st = m.standing(today)
+    if st.status == "done":
+        return f"  ({st.describe()})"
+    return f"  ({st.describe()}, {st.rag})" if today else ""
 
 
 def _chase_line(c: dict[str, Any]) -> str:
@@ -209,10 +234,7 @@ def _as_table(
         if m.due is None:
             continue
         mark = ("*" if m.statutory else " ") + ("~" if m.projected else " ")
-        status = ""
-        if args.today:
-            status = f"  ({m.working_days_left(args.today)} wd left, {m.rag(args.today)})"
-        lines.append(f"{_d(m.due)} {mark} {m.label}{status}")
+        lines.append(f"{_d(m.due)} {mark} {m.label}{_standing(m, args.today)}")
         lines.append(f"{_INDENT}{m.rule}{_note(calendar, m.due)}")
         lines += [_chase_line(c) for c in _chases(regime, calendar, m)]
     waiting = [m for m in milestones if m.due is None]

@@ -30,7 +30,7 @@ from mailbot.store.models import Case, MessageSeen, OutboxMail, ScopingRequest
 from mailbot.workflow.cases import STAGE_LABELS
 from mailbot.workflow.chasing import ChaseRecord, chase_history, steps_for, utc_at
 from mailbot.workflow.common import audit, utc
-from mailbot.workflow.progress import case_milestones
+from mailbot.workflow.progress import CaseMilestone, case_milestones
 
 log = logging.getLogger("mailbot.workflow")
 
@@ -43,6 +43,19 @@ class Cell:
     due: dt.date
     rag: str
     done: bool
+    #: "met", "missed" (done late) or "" (not done yet).
+    verdict: str = ""
+
+
+@dataclass
+class Missed:
+    """A milestone that slipped since the last digest: its due date passed undone."""
+
+    label: str
+    due: dt.date
+    statutory: bool
+    #: "not done" or "done 12/02/2027, 3 days late"
+    state: str
 
 
 @dataclass
@@ -57,6 +70,8 @@ class CaseLine:
     timeline: list[Cell]
     #: The date a business manager set for the scoping pack, while it has not gone.
     pack_on: dt.date | None = None
+    #: Milestones whose due date passed since the last digest without being met.
+    missed: list[Missed] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +107,10 @@ class DigestData:
     bounces: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def missed_count(self) -> int:
+        return sum(len(line.missed) for line in self.cases)
+
+    @property
     def rag_counts(self) -> dict[str, int]:
         return {c: sum(line.rag == c for line in self.cases) for c in ("red", "amber", "green")}
 
@@ -124,10 +143,33 @@ def _since(s: Session, rt: BoardRuntime, day: dt.date) -> dt.datetime:
     return utc(utc_at(rt, previous, digest_time(rt)))
 
 
-def _case_line(rt: BoardRuntime, case: Case, day: dt.date) -> CaseLine:
+def _missed_since(items: list[CaseMilestone], since: dt.date, day: dt.date) -> list[Missed]:
+    """Milestones that became missed since the last digest: shown once, on the first digest after.
+
+    A milestone is missed the day after its due date if it was not done by
+    then; that day falls in (``since``, ``day``] for exactly one digest.
+    """
+    out = []
+    for i in items:
+        m = i.milestone
+        if m.due is None or not since <= m.due < day:
+            continue
+        if i.done_on is not None and i.done_on <= m.due:
+            continue
+        state = m.standing(day).describe() if i.done_on else "not done"
+        out.append(Missed(m.label, m.due, m.statutory, state))
+    return out
+
+
+def _case_line(rt: BoardRuntime, case: Case, day: dt.date, since: dt.date) -> CaseLine:
     items = case_milestones(rt.board, case)
-    cells = [Cell(i.milestone.label, i.milestone.shown_due() or i.milestone.due, i.milestone.rag(day, i.done_on),
-                  i.done_on is not None) for i in items if i.milestone.due is not None]
+    cells = []
+    for i in items:
+        if i.milestone.due is None:
+            continue
+        st = i.milestone.standing(day)
+        cells.append(Cell(i.milestone.label, i.milestone.shown_due() or i.milestone.due, st.rag,
+                          st.status == "done", ("met" if st.met else "missed") if st.met is not None else ""))
     pending = next((i for i in items if i.milestone.due is not None and i.done_on is None), None)
     answered = sum(r.status != "outstanding" for r in case.requests)
     return CaseLine(
@@ -139,6 +181,7 @@ def _case_line(rt: BoardRuntime, case: Case, day: dt.date) -> CaseLine:
         rag=pending.milestone.rag(day) if pending else "grey",
         timeline=cells[:6],
         pack_on=case.pack_on,
+        missed=_missed_since(items, since, day),
     )
 
 
@@ -169,7 +212,7 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
             who = rt.directory.identify(case.referrer_email or "")
             data.new_cases.append({"reference": case.reference, "opened": case.opened_at,
                                    "from": who.agency.name if who.agency else _domain(case.referrer_email)})
-        data.cases.append(_case_line(rt, case, day))
+        data.cases.append(_case_line(rt, case, day, rt.board.calendar.today(since)))
         for req in case.requests:
             if req.answered_at is not None and req.answered_at >= since:
                 data.returns.append({"reference": case.reference, "agency": req.agency,

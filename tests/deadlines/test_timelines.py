@@ -142,9 +142,12 @@ def test_wt2023_case_over_christmas():
         "rapid_review": date(2027, 1, 18),
         # 15 Jan + 6 months = Thu 15 Jul 2027.
         "review_completion": date(2027, 7, 15),
-        # Publication projected at completion; 7 back: W14 T13 M12 (NI only) F9 T8 W7 Tue 6.
-        "report_to_panel": date(2027, 7, 6),
+        # Publication projected 7 working days after completion (F16 M19 T20 W21
+        # T22 F23 Mon 26), so the report to the Panel falls on completion day,
+        # after it in the list: never before the review it reports is done.
+        "report_to_panel": date(2027, 7, 15),
     }
+    assert [m.id for m in got][-2:] == ["review_completion", "report_to_panel"]
     assert {m.id for m in got if m.statutory} == {
         "panel_notification", "rapid_review", "review_completion", "report_to_panel",
     }
