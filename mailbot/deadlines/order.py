@@ -35,8 +35,13 @@ def order_problems(
     events: Mapping[str, date],
     decision: Decision | None = None,
     done: Mapping[str, date] | None = None,
+    only: set[str] | None = None,
 ) -> list[str]:
-    """Every pair of dates in the wrong order, as one line each (empty: all is well)."""
+    """Every pair of dates in the wrong order, as one line each (empty: all is well).
+
+    ``only``: just the pairs involving these events or milestones, the ones
+    being entered now, so a date already on file does not block a new one.
+    """
     recorded, decision = recorded_events(regime, events, decision)
     problems: list[str] = []
     for name, event in regime.events.items():
@@ -45,10 +50,14 @@ def order_problems(
             continue
         for other in event.not_before:
             first = recorded.get(other)
+            if only is not None and not {name, other} & only:
+                continue
             if first is not None and when < first:
                 problems.append(_sentence(_label(regime, name), when, _label(regime, other), first))
     for m in timeline(regime, calendar, recorded, decision, done):
         marked = (done or {}).get(m.id)
+        if only is not None and not {m.id, m.anchor} & only:
+            continue
         if marked is None or m.direction == "before" or m.projected or m.anchor_date is None:
             continue  # done_by events are checked above; "before" rules are done before their anchor
         if marked < m.anchor_date:
@@ -62,9 +71,10 @@ def check_order(
     events: Mapping[str, date],
     decision: Decision | None = None,
     done: Mapping[str, date] | None = None,
+    only: set[str] | None = None,
 ) -> None:
     """Raise ``DateOrderError`` with the first problem, if there is one."""
-    problems = order_problems(regime, calendar, events, decision, done)
+    problems = order_problems(regime, calendar, events, decision, done, only)
     if problems:
         raise DateOrderError(problems[0])
 

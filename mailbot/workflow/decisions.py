@@ -144,13 +144,41 @@ def request_decision(s: Session, rt: BoardRuntime, case: Case, recommendation: s
                         title=f"Decision on a {rt.board.regime.vocabulary.review} for {case.reference}")
 
 
+def decision_date_problem(rt: BoardRuntime, case: Case, decision: Decision) -> str | None:
+    """One line if the decision's dates disagree with the case's (decided before notified), else None."""
+    from mailbot.deadlines import order_problems
+    from mailbot.workflow.progress import case_events, case_done
+
+    events, entered = case_events(case), set()
+    if decision.subgroup.meeting_date:
+        events["subgroup_met"] = decision.subgroup.meeting_date
+        entered.add("subgroup_met")
+    kind = decision.chair.decision
+    if kind is not None:
+        events["decided"] = decision.chair.date or rt.today()
+        entered.add("decided")
+    if not entered:
+        return None
+    kind = kind if kind in rt.board.regime.decisions else None
+    problems = order_problems(rt.board.regime, rt.board.calendar, events, kind, case_done(case), entered)
+    return problems[0] if problems else None
+
+
 def record_decision(s: Session, rt: BoardRuntime, case: Case, decision: Decision, source: str, *,
                     review_type: str | None = None, reviewers: list[str] | None = None) -> list[Draft]:
     """Store the Chair's decision on the case and draft its notifications.
 
     A recommendation alone (no Chair's decision yet) asks the Chair to decide.
     The record itself is stored by the caller. Returns the drafts made.
+    Dates that cannot be (a decision before the notification, or before the
+    case opened) raise ``DateOrderError``, one line naming both dates: the
+    caller holds the message and the business manager is told.
     """
+    from mailbot.deadlines import DateOrderError
+
+    problem = decision_date_problem(rt, case, decision)
+    if problem is not None:
+        raise DateOrderError(problem)
     chair = decision.chair
     if chair.decision is None:
         audit(s, rt, "subgroup_recommendation",
