@@ -22,6 +22,7 @@ from mailbot.daemon import drain
 from mailbot.demo import DEMO_BOARD, DEMO_START
 from mailbot.demo.approval import demo_approval
 from mailbot.demo.days import forward
+from mailbot.demo.deadlines import demo_deadlines
 from mailbot.demo.mailbox import deliver
 from mailbot.demo.pack import demo_pack
 from mailbot.demo.seed import load_state
@@ -68,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     _pack(rt)
     _approval(rt)
     _forward(rt, args.days)
+    print("\nDeadlines, met or missed (the timeline, the case front sheet and the digest say the same):")
+    for line in demo_deadlines(rt):
+        print(f"  {line}")
     rt.close()
     return 0
 
