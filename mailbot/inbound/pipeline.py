@@ -20,16 +20,29 @@ from sqlalchemy.orm import Session
 
 from mailbot.errors import MailbotError
 from mailbot.inbound import classify as k
-from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, classify, subject_reference
+from mailbot.inbound.classify import (
+    Classification,
+    FormOutcome,
+    SentInfo,
+    classify,
+    subject_reference,
+)
 from mailbot.inbound.forms import FORM_TYPES, read_forms  # noqa: F401  (FORM_TYPES: re-exported)
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
+from mailbot.pack import actions as pack_actions
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
-from mailbot.pack import actions as pack_actions
 from mailbot.workflow import approvals, stage1
-from mailbot.workflow.cases import ALL_RETURNS_IN, ANSWER_RECORDED, Outcome, case_exists, find_case, sent_mail
+from mailbot.workflow.cases import (
+    ALL_RETURNS_IN,
+    ANSWER_RECORDED,
+    Outcome,
+    case_exists,
+    find_case,
+    sent_mail,
+)
 from mailbot.workflow.common import audit, notify_business_managers, reply, utc
 
 if TYPE_CHECKING:

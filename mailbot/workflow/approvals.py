@@ -172,7 +172,10 @@ def _approve(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMe
 def _decide(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMessage, row_id: int) -> Outcome:
     from mailbot.workflow.decisions import record_decision
 
-    got = answers.read_decision(msg.new_text)
+    vocab = rt.board.regime.vocabulary
+    short = vocab.alternative_review_short
+    label = dict(rt.board.regime.decisions).get("alternative_review") or vocab.alternative_review
+    got = answers.read_decision(msg.new_text, (short, label) if short else None)
     if got.decision is None:
         return _refuse(s, rt, msg, draft, case, got.why or "the decision could not be read", row_id)
     draft.status, draft.decided_at = ANSWERED, utc(rt.now())

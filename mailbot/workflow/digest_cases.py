@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case
-from mailbot.workflow.cases import STAGE_LABELS
+from mailbot.workflow.cases import stage_label
 from mailbot.workflow.progress import CaseMilestone, case_milestones
 
 
@@ -86,7 +86,7 @@ def case_line(rt: BoardRuntime, case: Case, day: dt.date, since: dt.date) -> Cas
     pending = next((i for i in items if i.milestone.due is not None and i.done_on is None), None)
     answered = sum(r.status != "outstanding" for r in case.requests)
     return CaseLine(
-        reference=case.reference, stage=STAGE_LABELS.get(case.stage, case.stage),
+        reference=case.reference, stage=stage_label(case.stage, rt.board.regime.vocabulary),
         returns=f"{answered} of {len(case.requests)}",
         next_label=pending.milestone.label if pending else None,
         next_due=pending.milestone.shown_due() if pending else None,
