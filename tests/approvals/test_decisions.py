@@ -142,3 +142,21 @@ def test_a_decision_dated_before_the_case_opened_is_held_with_one_line(rt):
                            "one of the dates is wrong")
     told = [m for m in outgoing(rt, "notice") if BM in m.recipients]
     assert any("06/02/2026" in parsed(m).get_body(("plain",)).get_content() for m in told)
+
+
+def test_a_chair_reply_deciding_before_the_recorded_notification_is_held_with_one_line(rt, caplog):
+    ref = _new_case(rt)
+    with rt.store.transaction() as s:  # a notification date typed a fortnight in the future on the form
+        s.scalar(select(Case).where(Case.reference == ref)).notified_on = dt.date(2026, 3, 2)
+    _recommend(rt, ref, "scr")
+    (request,) = _drafts(rt, ref)
+    _answer(rt, request, "SCR", "<dec-early@westsussex-scb.example>")
+    assert [(d.kind, d.status) for d in _drafts(rt, ref)] == [("decision_request", "awaiting_approval")]
+    with rt.store.session() as s:
+        case = s.scalar(select(Case).where(Case.reference == ref))
+        assert case.decision is None and case.decided_on is None
+        held = s.scalars(select(MessageSeen).where(MessageSeen.outcome == "needs-attention")).all()
+    assert [h.reason for h in held if "dated before" in (h.reason or "")] == [
+        "mailbot could not handle this message: The Chair's decision (16/02/2026) is dated before the "
+        "notification (02/03/2026): one of the dates is wrong"]
+    assert "Traceback" not in caplog.text
