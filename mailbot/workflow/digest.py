@@ -131,7 +131,7 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
             who = rt.directory.identify(case.referrer_email or "")
             data.new_cases.append({"reference": case.reference, "opened": case.opened_at,
                                    "from": who.agency.name if who.agency else _domain(case.referrer_email)})
-        data.cases.append(case_line(rt, case, day, rt.board.calendar.today(since)))
+        data.cases.append(case_line(rt, case, day, since))
         for req in case.requests:
             if req.answered_at is not None and req.answered_at >= since:
                 data.returns.append({"reference": case.reference, "agency": req.agency,

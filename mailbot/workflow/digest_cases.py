@@ -56,16 +56,18 @@ class CaseLine:
     missed: list[Missed] = field(default_factory=list)
 
 
-def _missed_since(items: list[CaseMilestone], since: dt.date, day: dt.date) -> list[Missed]:
+def _missed_since(items: list[CaseMilestone], since: dt.date, day: dt.date, new_case: bool) -> list[Missed]:
     """Milestones that became missed since the last digest: shown once, on the first digest after.
 
     A milestone is missed the day after its due date if it was not done by
-    then; that day falls in (``since``, ``day``] for exactly one digest.
+    then; that day falls in (``since``, ``day``] for exactly one digest. A
+    case new since the last digest shows every deadline it came in having
+    missed already (a referral sent after the decision was due).
     """
     out = []
     for i in items:
         m = i.milestone
-        if m.due is None or not since <= m.due < day:
+        if m.due is None or m.due >= day or (m.due < since and not new_case):
             continue
         if i.done_on is not None and i.done_on <= m.due:
             continue
@@ -74,7 +76,8 @@ def _missed_since(items: list[CaseMilestone], since: dt.date, day: dt.date) -> l
     return out
 
 
-def case_line(rt: BoardRuntime, case: Case, day: dt.date, since: dt.date) -> CaseLine:
+def case_line(rt: BoardRuntime, case: Case, day: dt.date, since: dt.datetime) -> CaseLine:
+    """The case's digest line on ``day``; ``since``: when the last digest went (naive UTC)."""
     items = case_milestones(rt.board, case)
     cells = []
     for i in items:
@@ -94,5 +97,5 @@ def case_line(rt: BoardRuntime, case: Case, day: dt.date, since: dt.date) -> Cas
         rag=pending.milestone.rag(day) if pending else "grey",
         timeline=cells[:6],
         pack_on=case.pack_on,
-        missed=_missed_since(items, since, day),
+        missed=_missed_since(items, rt.board.calendar.today(since), day, case.opened_at >= since),
     )

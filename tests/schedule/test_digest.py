@@ -180,3 +180,21 @@ def test_a_deadline_missed_over_a_weekend_and_met_late_is_told_on_monday(make_bo
     _, text, _ = _parts(b.outbox("digest")[-1])
     assert ("MISSED since the last digest: Chair's decision on a serious case review (statutory), "
             "due 28/02/2026, done 01/03/2026, missed by 1 day") in text
+
+
+def test_a_case_that_arrives_after_its_deadline_shows_it_missed_on_its_first_digest(make_board):
+    from mailbot.store.models import Case
+
+    b = make_board(london(D(2026, 3, 2), 7))
+    b.deliver(REFERRAL)  # opened Mon 2 Mar
+    with b.store.transaction() as s:
+        s.execute(update(Case).values(notified_on=D(2026, 1, 26)))  # the decision was due Thu 26 Feb
+    b.at(london(D(2026, 3, 2), 9))
+    b.one_pass()
+    _, text, _ = _parts(b.outbox("digest")[-1])
+    assert ("MISSED since the last digest: Chair's decision on a serious case review (statutory), "
+            "due 26/02/2026, not done") in text
+    b.at(london(D(2026, 3, 3), 9))
+    b.one_pass()
+    _, text, _ = _parts(b.outbox("digest")[-1])
+    assert "MISSED" not in text
