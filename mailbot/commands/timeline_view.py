@@ -97,6 +97,9 @@ def as_table(
     recorded = ", ".join(f"{regime.anchor_label(k)} {_d(v)}" for k, v in events.items())
     if args.decision:
         recorded += f"; decision: {regime.decisions.get(args.decision, args.decision)}"
+    marked = [f"{m.label} {_d(m.done_on)}" for m in milestones if m.done_on and m.id in dict(args.done)]
+    if marked:
+        recorded += f"; done: {', '.join(marked)}"
     lines = [
         f"Regime {regime.id}: {regime.title}",
         f"Board {slug or '(none)'}; bank holidays of {calendar.region.title()}",

@@ -227,3 +227,14 @@ def test_json_without_today_says_done_or_due(capsys):
     assert rows["rapid_review"]["standing"] == "done 20/01/2027, missed by 2 working days"
     assert rows["agency_returns"]["status"] == "due"
     assert rows["panel_notification"]["status"] == "done" and rows["panel_notification"]["met"] is None
+
+
+def test_the_table_lists_what_was_marked_done(capsys):
+    args = parse(["--regime", "wt2015", "--notified", "21/12/2026", "--decided", "11/01/2027",
+                  "--decision", "scr", "--done", "notify_scr_decision=19/01/2027"])
+    assert cmd.run(args) == 0
+    out = capsys.readouterr().out
+    assert "; done: Ofsted, DfE and the National Panel told of the SCR decision Tue 19/01/2027\n" in out
+    # Due Mon 18 Jan (5 working days after Mon 11): sent a working day late, shown without --today.
+    assert ("Mon 18/01/2027 *  Ofsted, DfE and the National Panel told of the SCR decision  "
+            "(done 19/01/2027, missed by 1 working day)") in out
