@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.deadlines import DateOrderError, order_problems
 from mailbot.records import Decision
 from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import ANSWERED, AWAITING, SENT, SUPERSEDED, Draft
 from mailbot.store.models import Case, Record
 from mailbot.workflow.cases import AWAITING_DECISION, AWAITING_NOTIFICATION, SCOPING
 from mailbot.workflow.common import audit
+from mailbot.workflow.progress import case_done, case_events
 
 CRITERIA = {
     "meets_scr_criteria": "The case meets the criteria for a Serious Case Review in Regulation 5(2) "
@@ -146,9 +148,6 @@ def request_decision(s: Session, rt: BoardRuntime, case: Case, recommendation: s
 
 def decision_date_problem(rt: BoardRuntime, case: Case, decision: Decision) -> str | None:
     """One line if the decision's dates disagree with the case's (decided before notified), else None."""
-    from mailbot.deadlines import order_problems
-    from mailbot.workflow.progress import case_events, case_done
-
     events, entered = case_events(case), set()
     if decision.subgroup.meeting_date:
         events["subgroup_met"] = decision.subgroup.meeting_date
@@ -174,8 +173,6 @@ def record_decision(s: Session, rt: BoardRuntime, case: Case, decision: Decision
     case opened) raise ``DateOrderError``, one line naming both dates: the
     caller holds the message and the business manager is told.
     """
-    from mailbot.deadlines import DateOrderError
-
     problem = decision_date_problem(rt, case, decision)
     if problem is not None:
         raise DateOrderError(problem)
