@@ -53,8 +53,9 @@ from mailbot.deadlines.timeline import ChaseStep, Milestone, chase_schedule, rec
 
 __all__ = [
     "DEFAULT_CADENCE", "REGIME_DIRS", "AppliesWhen", "ChaseCadence", "ChaseStep", "ChaseStepRule",
-    "DateOrderError", "Decision", "Direction", "EventDecl", "Standing", "Milestone", "MilestonePatch", "MilestoneRule", "Offset",
-    "Rag", "RagThresholds", "Regime", "RegimeOverrides", "Slug", "Unit", "Vocabulary",
+    "DateOrderError", "Decision", "Direction", "EventDecl", "Milestone", "MilestonePatch",
+    "MilestoneRule", "Offset", "Rag", "RagThresholds", "Regime", "RegimeOverrides", "Slug",
+    "Standing", "Unit", "Vocabulary",
     "apply_overrides", "available_regimes", "chase_schedule", "check_order", "judge", "load_regime",
     "order_problems", "parse_regime", "recorded_events", "timeline", "validation_problems",
 ]
