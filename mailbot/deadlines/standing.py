@@ -27,8 +27,9 @@ class Standing:
     """One milestone's state on a given day.
 
     ``margin``: done and met, the days to spare; done and missed, the days
-    late; overdue, the days late so far (all in ``unit``); due, the working
-    days left (what the RAG colour is counted on).
+    late; overdue, the days late so far (all in the rule's unit); due, the
+    working days left (what the RAG colour is counted on). ``unit`` says
+    which.
     """
 
     status: Status
@@ -58,7 +59,7 @@ class Standing:
         if self.status == "due":
             if self.margin is None:
                 return "due"
-            return "due today" if self.margin == 0 else f"due in {_count(self.margin, 'working_days')}"
+            return "due today" if self.margin == 0 else f"due in {_count(self.margin, self.unit)}"
         return "not dated yet"
 
 
@@ -110,4 +111,4 @@ def judge(
                         unit=unit, rag="red")
     left = calendar.working_days_between(today, due)
     rag: Rag = "red" if left <= thresholds.red else "amber" if left <= thresholds.amber else "green"
-    return Standing("due", due, margin=left, unit=unit, rag=rag)
+    return Standing("due", due, margin=left, unit="working_days", rag=rag)

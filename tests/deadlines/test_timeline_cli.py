@@ -217,6 +217,10 @@ def test_json_carries_status_and_done_on(capsys):
     assert rows["agencies_informed"]["standing"] == "overdue by 7 days"
     assert (rows["panel_meetings_arranged"]["status"], rows["panel_meetings_arranged"]["standing"]) == (
         "due", "due today")
+    # A calendar rule's margin is counted in working days while it is due (RAG), days once overdue.
+    chronologies = rows["chronologies"]  # 9 weeks: Mon 22 Feb
+    assert (chronologies["margin"], chronologies["margin_unit"]) == (15, "working_days")
+    assert (rows["agencies_informed"]["margin"], rows["agencies_informed"]["margin_unit"]) == (7, "days")
 
 
 def test_json_without_today_says_done_or_due(capsys):
