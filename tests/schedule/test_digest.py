@@ -139,15 +139,18 @@ def test_digest_says_once_which_deadlines_were_missed_since_the_last(make_board)
     b.deliver(REFERRAL)  # WS-2026-0001: scoping requests Mon 16 Feb, returns due Mon 2 Mar
     with b.store.transaction() as s:
         s.execute(update(Case).values(notified_on=D(2026, 2, 2)))  # the Chair's decision due Mon 2 Mar
-    texts, htmls = {}, {}
+    texts, htmls, subjects = {}, {}, {}
     for day in (D(2026, 2, 27), D(2026, 3, 2), D(2026, 3, 3), D(2026, 3, 4)):
         b.at(london(day, 9))
         b.one_pass()
-        _, texts[day], htmls[day] = _parts(b.outbox("digest")[-1])
+        msg, texts[day], htmls[day] = _parts(b.outbox("digest")[-1])
+        subjects[day] = msg["Subject"]
     missed = ("MISSED since the last digest: Scoping returns due from agencies, due 02/03/2026, not done; "
               "Chair's decision on a serious case review (statutory), due 02/03/2026, not done")
     assert missed in texts[D(2026, 3, 3)]
     assert "deadlines missed since the last digest: 2" in texts[D(2026, 3, 3)]
+    assert subjects[D(2026, 3, 3)].endswith(", 2 deadlines missed")
+    assert not subjects[D(2026, 3, 4)].endswith("missed")
     assert "Missed since the last digest:</b> Chair&#39;s decision on a serious case review (statutory)" in \
         htmls[D(2026, 3, 3)] or "Missed since the last digest:</b> Chair's decision" in htmls[D(2026, 3, 3)]
     for day in (D(2026, 2, 27), D(2026, 3, 2), D(2026, 3, 4)):  # due today is not missed; told once
