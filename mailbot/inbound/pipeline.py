@@ -197,3 +197,4 @@ def _quarantine(rt: BoardRuntime, incoming: IncomingMessage, sha: str, kind: str
     return Folder.NEEDS_ATTENTION
 import mailbot.workflow.approvals  # noqa: E402,F401  (registers the Chair's replies: approvals by reply)
 import mailbot.pack.actions  # noqa: E402,F401  (registers PACK requests and updated packs: the scoping pack)
+import mailbot.workflow.stage2_actions  # noqa: E402,F401  (registers stage 2: returns after the decision, DONE/PUBLISH, the Panel)

@@ -205,6 +205,10 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
         return _refuse(s, rt, msg, draft, case, why, msg_row_id)
     if draft.kind == "decision_request":
         return _decide(s, rt, draft, case, msg, msg_row_id)
+    if draft.kind == "redecision_request":  # after the Panel's challenge
+        from mailbot.workflow.challenge import decide_again
+
+        return decide_again(s, rt, draft, case, msg, msg_row_id)
     docs, others, doc_problem = _edited_document(msg)
     if doc_problem:
         return _refuse(s, rt, msg, draft, case, doc_problem, msg_row_id)
