@@ -92,11 +92,12 @@ def send_review_requests(s: Session, rt: BoardRuntime, case: Case) -> int:
         due = due_for(rt, case, rule, rules, today)
         for agency in agencies:
             contact = agency.scoping_contacts[0]
+            form = blank_form(rt, case, agency, rule)
             msg = rt.composer.build(
                 "review/request", kind="review_request", to=[contact], now=rt.now(),
-                case_reference=case.reference, attachments=blank_form(rt, case, agency, rule),
+                case_reference=case.reference, attachments=form,
                 context={"agency": agency, "contact": contact, "due": due, "what": rule.label,
-                         "form_attached": bool(rule.form_type), "case": case})
+                         "form_attached": bool(form), "case": case})
             row = outbox.queue(s, board=rt.slug, kind="review_request",
                                dedupe_key=f"{rt.slug}:review-request:{case.reference}:{rule.id}:{agency.name}",
                                message=msg, now=rt.now(), case_id=case.id, flush=False)
