@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,13 +28,27 @@ STAGE_LABELS = {
 }
 
 
+#: Events a step reports in its outcome, for the layer above to act on
+#: (:mod:`mailbot.inbound.pipeline` names what follows each one).
+ANSWER_RECORDED = "answer_recorded"  # a return or "not known" was recorded against a request
+ALL_RETURNS_IN = "all_returns_in"  # ... and it was the last one outstanding
+NOTIFICATION_SENT = "notification_sent"  # the Chair approved a draft and it was queued to its recipients
+REVIEW_RETURNS_IN = "review_returns_in"  # the last stage-2 return outstanding came in
+
+
 @dataclass
 class Outcome:
-    """What a workflow step decided about the message it handled."""
+    """What a workflow step decided about the message it handled.
+
+    ``events`` say what changed in the case, so that what follows (the
+    scoping pack once every return is in, say) is called by the pipeline
+    above instead of being hooked in from below.
+    """
 
     folder: Folder
     reason: str | None = None
     case: Case | None = None
+    events: tuple[str, ...] = field(default=())
 
 
 def open_case(s: Session, rt: BoardRuntime, notified_on: dt.date | None,

@@ -128,15 +128,12 @@ def _challenged(s: Session, rt: BoardRuntime, case: Case, msg: MailMessage) -> O
     return Outcome(Folder.PROCESSED, None, case)
 
 
-def decide_again(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMessage, row_id: int) -> Outcome:
-    """The Chair's answer after the challenge: the decision recorded, its final outcome drafted."""
-    from mailbot.workflow.approvals import _refuse
+def decide_again(s: Session, rt: BoardRuntime, draft: Draft, case: Case, got: answers.DecisionAnswer) -> Outcome:
+    """The Chair's answer after the challenge (read and checked by the approvals module): the
+    decision recorded, its final outcome drafted."""
     from mailbot.workflow.decisions import _long, document_context, draft_notifications
     from mailbot.workflow.drafts import create_draft
 
-    got = answers.read_decision(msg.new_text)
-    if got.decision is None:
-        return _refuse(s, rt, msg, draft, case, got.why or "the decision could not be read", row_id)
     draft.status, draft.decided_at = ANSWERED, utc(rt.now())
     chair = rt.board.config.chair
     decision = Decision(board=rt.slug, form="chair-reply",

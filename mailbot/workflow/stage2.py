@@ -132,6 +132,11 @@ def start_if_due(s: Session, rt: BoardRuntime, case: Case) -> int:
     return send_review_requests(s, rt, case) if requests_due(s, rt, case) else 0
 
 
+def after_notification_sent(s: Session, rt: BoardRuntime, case: Case) -> None:
+    """The Chair approved a notification and it went: if it starts the stage-2 requests, they go too."""
+    start_if_due(s, rt, case)
+
+
 def review_requests_due(rt: BoardRuntime) -> int:
     """The due job: any case whose trigger notification went without its requests being made."""
     rules = request_rules(rt)

@@ -11,8 +11,9 @@ an agency whose scoping request is answered and whose chronology is still
 awaited is taken as that chronology. Anything else is not ours: the
 caller's stage-1 handling has it.
 
-When every stage-2 request of the case is answered, the pack is sent again,
-marked as updated, to the review panel (or whoever the board's pack goes to).
+When every stage-2 request of the case is answered, the outcome says so
+(``REVIEW_RETURNS_IN``) and the pipeline has the pack sent again, marked as
+updated, to the review panel (or whoever the board's pack goes to).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from mailbot.mailbox.base import Folder
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, OutboxMail
 from mailbot.store.review_models import ReviewRequest
-from mailbot.workflow.cases import Outcome, find_case
+from mailbot.workflow import stage1
+from mailbot.workflow.cases import REVIEW_RETURNS_IN, Outcome, find_case
 from mailbot.workflow.chasing import REVIEW, return_label
 from mailbot.workflow.common import audit, reply, store_attachment, utc
 from mailbot.workflow.stage2 import request_rules
@@ -88,8 +90,6 @@ def _answer(req: ReviewRequest, status: str, rt: BoardRuntime) -> None:
 def handle(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification, forms: list[FormOutcome],
            msg_row_id: int, nil: bool) -> Outcome | None:
     """Record a stage-2 return or nil return; None when the message is not one."""
-    from mailbot.workflow.stage1 import _save_record
-
     found = _match(s, rt, cls, forms)
     if found is None:
         return None
@@ -111,7 +111,7 @@ def handle(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification, 
             if req is None:
                 continue
             if is_form:
-                record = _save_record(s, rt, form, case, msg_row_id, req.agency)
+                record = stage1._save_record(s, rt, form, case, msg_row_id, req.agency)
                 req.record_id = req.record_id or (record.id if record else None)
             else:
                 att = store_attachment(s, rt, form.filename, form.data, form.sha256, form.sniffed)
@@ -128,17 +128,39 @@ def handle(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification, 
               in_reply_to=msg.message_id, references=msg.references, case=case,
               context={"agency": mine[0].agency, "sender_name": msg.from_name, "nil": nil,
                        "what": " and ".join(return_label(rt, r) for r in answered)})
-        maybe_all_in(s, rt, case)
-    return Outcome(Folder.PROCESSED, None if answered else "a copy of a stage-2 return already recorded", case)
+    return Outcome(Folder.PROCESSED, None if answered else "a copy of a stage-2 return already recorded", case,
+                   events=_all_in(s, rt, case) if answered else ())
 
 
-def maybe_all_in(s: Session, rt: BoardRuntime, case: Case) -> None:
-    """Every stage-2 request answered: the updated pack, with the chronologies merged, goes out."""
+def _all_in(s: Session, rt: BoardRuntime, case: Case) -> tuple[str, ...]:
+    """Every stage-2 request answered: the layer above sends the updated pack (``REVIEW_RETURNS_IN``)."""
     s.flush()
     requests = list(s.scalars(select(ReviewRequest).where(ReviewRequest.case_id == case.id)))
     if not requests or any(r.status == "outstanding" for r in requests):
-        return
+        return ()
     audit(s, rt, "review_returns_in", f"{len(requests)} stage-2 requests answered", case)
-    from mailbot.pack.actions import pack_safely
+    return (REVIEW_RETURNS_IN,)
 
-    pack_safely(s, rt, case, "review_returns_in")
+
+# --- the pipeline's handlers: a stage-2 answer first, else as before ---------------------
+
+
+def handle_return(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                  forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """A form attached: a stage-2 chronology, or a scoping return (stage 1)."""
+    return handle(s, rt, msg, cls, forms, msg_row_id, nil=False) or stage1.handle_return(
+        s, rt, msg, cls, forms, msg_row_id)
+
+
+def handle_not_known(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                     forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """A "not known" / "nil return" reply: to a stage-2 request, or to a scoping request (stage 1)."""
+    return handle(s, rt, msg, cls, forms, msg_row_id, nil=True) or stage1.handle_not_known(
+        s, rt, msg, cls, forms, msg_row_id)
+
+
+def handle_document(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                    forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """A document that is no form (or cannot be read): a stage-2 report on its thread, else held."""
+    return handle(s, rt, msg, cls, forms, msg_row_id, nil=False) or Outcome(
+        Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind, find_case(s, rt, cls.case_reference))

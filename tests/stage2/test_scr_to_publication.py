@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from mailbot.pack.actions import pack_safely
+from mailbot.pack.send import pack_safely
 from mailbot.pack.build import front_sheet_for
 from mailbot.store.models import Case
 from mailbot.store.review_models import ReviewRequest
