@@ -105,19 +105,20 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
 
 def stage2_happened(rt: BoardRuntime, case: Case) -> list[tuple[str, dt.date | None]]:
     """Stage 2 on the sheet, one line a return: requested, answered; the publication date set."""
-    from mailbot.workflow.chasing import return_label
+    from mailbot.workflow.stage2 import return_label
 
     cal, out = rt.board.calendar, []
     kinds: dict[str, list] = {}
     for r in case.review_requests:
         kinds.setdefault(r.kind, []).append(r)
     for asked in kinds.values():
-        what = return_label(rt, asked[0])
-        out.append((f"{what.capitalize()} requested from {len(asked)} agencies",
+        label = return_label(rt, asked[0])
+        what = label[:1].upper() + label[1:]
+        out.append((f"{what} requested from {len(asked)} agencies",
                     cal.today(min(r.requested_at for r in asked))))
         answered = [r for r in asked if r.answered_at]
         if answered:
-            out.append((f"{what.capitalize()}: {len(answered)} of {len(asked)} answered",
+            out.append((f"{what}: {len(answered)} of {len(asked)} answered",
                         cal.today(max(r.answered_at for r in answered))))
     out += [(f"Publication date set: {d.on:%d/%m/%Y}", cal.today(d.recorded_at))
             for d in case.review_dates if d.state == "planned"]

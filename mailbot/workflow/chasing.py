@@ -43,6 +43,7 @@ from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, OutboxMail, ScopingRequest
 from mailbot.store.review_models import ReviewRequest
 from mailbot.workflow.common import audit
+from mailbot.workflow.stage2 import return_label
 
 log = logging.getLogger("mailbot.workflow")
 
@@ -166,15 +167,6 @@ def _send_step(s: Session, rt: BoardRuntime, request: Request, case: Case,
     row = outbox.queue(s, board=rt.slug, kind=kind, dedupe_key=chase_key(rt.slug, request.id, step.number, family),
                        message=msg, now=rt.now(), case_id=case.id)
     return row is not None
-
-
-def return_label(rt: BoardRuntime, request: Request) -> str:
-    """What the request asked for, in the emails' words."""
-    if isinstance(request, ScopingRequest):
-        return "scoping return"
-    rules = rt.board.regime.stage2.requests if rt.board.regime.stage2 else None
-    rule = next((r for r in (rules.returns if rules else []) if r.id == request.kind), None)
-    return rule.label if rule else request.kind.replace("_", " ")
 
 
 def _chased_today(s: Session, rt: BoardRuntime, agency: str, today: dt.date, request: Request) -> bool:

@@ -203,7 +203,7 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
 def _stage2_lines(s: Session, rt: BoardRuntime, case: Case, day: dt.date, since: dt.datetime,
                   data: DigestData) -> None:
     """Stage-2 returns in the digest as scoping returns are: new ones, overdue ones with their chasing."""
-    from mailbot.workflow.chasing import return_label
+    from mailbot.workflow.stage2 import return_label
 
     for req in case.review_requests:
         what = f"{req.agency} ({return_label(rt, req)})"

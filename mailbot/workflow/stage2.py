@@ -32,7 +32,7 @@ from mailbot.outbound import outbox
 from mailbot.outbound.compose import OutgoingAttachment
 from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import SENT, Draft
-from mailbot.store.models import Case
+from mailbot.store.models import Case, ScopingRequest
 from mailbot.store.review_models import ReviewDate, ReviewRequest
 from mailbot.workflow.cases import REVIEW
 from mailbot.workflow.common import audit, utc
@@ -48,6 +48,15 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def request_rules(rt: BoardRuntime) -> RequestRules | None:
     stage2 = rt.board.regime.stage2
     return stage2.requests if stage2 else None
+
+
+def return_label(rt: BoardRuntime, request: ScopingRequest | ReviewRequest) -> str:
+    """What the request asked for, in the emails' words."""
+    if isinstance(request, ScopingRequest):
+        return "scoping return"
+    rules = rt.board.regime.stage2.requests if rt.board.regime.stage2 else None
+    rule = next((r for r in (rules.returns if rules else []) if r.id == request.kind), None)
+    return rule.label if rule else request.kind.replace("_", " ")
 
 
 def involved_agencies(rt: BoardRuntime, case: Case, rules: RequestRules) -> list[Agency]:
@@ -77,7 +86,7 @@ def blank_form(rt: BoardRuntime, case: Case, agency: Agency, rule: ReturnRule) -
     if mapping is None:
         return []
     data = blank_from_mapping(mapping, {"case_reference": case.reference, "agency": agency.name})
-    name = f"{rule.label.capitalize()} – {agency.name} ({case.reference}).docx"
+    name = f"{rule.label[:1].upper()}{rule.label[1:]} – {agency.name} ({case.reference}).docx"
     return [OutgoingAttachment(safe_filename(name), data, DOCX)]
 
 

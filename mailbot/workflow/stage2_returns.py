@@ -29,9 +29,9 @@ from mailbot.store.models import Case, OutboxMail
 from mailbot.store.review_models import ReviewRequest
 from mailbot.workflow import stage1
 from mailbot.workflow.cases import REVIEW_RETURNS_IN, Outcome, find_case
-from mailbot.workflow.chasing import REVIEW, return_label
+from mailbot.workflow.chasing import REVIEW
 from mailbot.workflow.common import audit, reply, store_attachment, utc
-from mailbot.workflow.stage2 import request_rules
+from mailbot.workflow.stage2 import request_rules, return_label
 
 THREAD_KINDS = ("review_request", *REVIEW.kinds)
 

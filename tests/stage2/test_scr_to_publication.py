@@ -51,8 +51,8 @@ def test_scr_from_decision_to_publication(swindon):
     # a chronology and a management report each; the hospital (not known to it) is not asked.
     requests = _kind(went, "review_request")
     assert sorted((addresses(m, "To")[0], m["Subject"].split(" requested")[0]) for m in requests) == [
-        (POLICE, "Agency management report (imr)"), (POLICE, "Chronology"),
-        (CSC, "Agency management report (imr)"), (CSC, "Chronology")]
+        (POLICE, "Agency management report (IMR)"), (POLICE, "Chronology"),
+        (CSC, "Agency management report (IMR)"), (CSC, "Chronology")]
     assert all(HEALTH not in addresses(m, "To") for m in requests)
     with b.rt.store.session() as s:
         due = {(r.agency, r.kind): r.due_on for r in s.scalars(select(ReviewRequest))}
