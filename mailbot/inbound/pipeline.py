@@ -60,7 +60,7 @@ ACTIONS: dict[str, Handler] = {
     k.NOT_KNOWN: stage2_returns.handle_not_known,
     k.NOT_A_FORM: stage2_returns.handle_document,
     k.UNREADABLE: stage2_returns.handle_document,
-    k.BOUNCE: stage1.handle_bounce,
+    k.BOUNCE: stage2_returns.handle_bounce,
     k.CHAIR_REPLY: approvals.handle_chair_reply,
     k.PACK_REQUEST: pack_actions.handle_pack_request,
     k.REVIEW_COMMAND: milestones.handle_review_command,

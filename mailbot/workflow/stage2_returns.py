@@ -36,18 +36,25 @@ from mailbot.workflow.stage2 import request_rules, return_label
 THREAD_KINDS = ("review_request", *REVIEW.kinds)
 
 
-def threaded_request(s: Session, rt: BoardRuntime, cls: Classification) -> ReviewRequest | None:
-    """The stage-2 request this message answers by its thread (our request, or a reminder of it)."""
-    if cls.thread is None or cls.thread.kind not in THREAD_KINDS:
+def request_for(s: Session, rt: BoardRuntime, message_id: str | None) -> ReviewRequest | None:
+    """The stage-2 request an email of ours was: the request itself, or a reminder of it."""
+    if not message_id:
         return None
-    req = s.scalar(select(ReviewRequest).where(ReviewRequest.message_id == cls.thread.message_id))
+    req = s.scalar(select(ReviewRequest).where(ReviewRequest.message_id == message_id))
     if req is None:  # a reminder: its dedupe key names the request
         key = s.scalar(select(OutboxMail.dedupe_key).where(OutboxMail.board == rt.slug,
-                                                           OutboxMail.message_id == cls.thread.message_id))
+                                                           OutboxMail.message_id == message_id))
         parts = (key or "").split(":")
         if len(parts) == 4 and parts[1] == REVIEW.key and parts[2].isdigit():
             req = s.get(ReviewRequest, int(parts[2]))
     return req
+
+
+def threaded_request(s: Session, rt: BoardRuntime, cls: Classification) -> ReviewRequest | None:
+    """The stage-2 request this message answers by its thread."""
+    if cls.thread is None or cls.thread.kind not in THREAD_KINDS:
+        return None
+    return request_for(s, rt, cls.thread.message_id)
 
 
 def _rule_form_types(rt: BoardRuntime) -> dict[str, str | None]:
@@ -164,3 +171,15 @@ def handle_document(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classif
     """A document that is no form (or cannot be read): a stage-2 report on its thread, else held."""
     return handle(s, rt, msg, cls, forms, msg_row_id, nil=False) or Outcome(
         Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind, find_case(s, rt, cls.case_reference))
+
+
+def handle_bounce(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                  forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """A bounce: stage 1 records it and tells the business manager; a stage-2 request it was for is no
+    longer chased (chasing a dead address helps nobody; the digest shows it instead)."""
+    outcome = stage1.handle_bounce(s, rt, msg, cls, forms, msg_row_id)
+    req = request_for(s, rt, cls.original_message_id)
+    if req is not None and req.bounced_at is None:
+        req.bounced_at = utc(rt.now())
+        audit(s, rt, "review_request_bounced", f"{req.agency} ({req.kind})", req.case)
+    return outcome

@@ -71,3 +71,33 @@ def test_a_local_review_from_the_decision_to_its_report_to_the_panel(partnership
     assert addresses(sent, "To") == NOTIFY
     body = sent.get_body(("plain",)).get_content()
     assert "local child safeguarding practice review" in body and "1 October 2026" in body
+
+
+def test_a_bounced_stage2_request_is_not_chased_and_the_business_manager_is_told(partnership):
+    from tests.conftest import SAMPLES
+
+    b = partnership
+    ref = opened_case(b, {})
+    b.day(dt.date(2026, 3, 6))
+    decide(b, ref, "scr")
+    b.mail()
+    _approve(b, "scr_notification")
+    requests = _kind(_approve(b, "agencies_letter"), "review_request")
+    dead = next(m for m in requests if m["Subject"].startswith("Chronology"))
+    mid = str(dead["Message-ID"]).strip()
+    bounce = (SAMPLES / "emails" / "04-bounce-chase.eml").read_bytes().replace(
+        b"<20260204080000.chase.8ce0c26f.ws-2026-0001@westsussex-scb.example>", mid.encode())
+    bounce = bounce.replace(b"Message-Id: <20260204080041.6F339C0F8A@mx.westsussex-scb.example>",
+                            b"Message-Id: <bounce-stage2@mx.westsussex-scb.example>")
+    b.dovecot.deliver(bounce)
+    b.pump()
+    assert [addresses(m, "To") for m in _kind(b.mail(), "notice")] == [[BM]]
+    with b.rt.store.session() as s:
+        req = s.scalar(select(ReviewRequest).where(ReviewRequest.message_id == mid))
+        assert req.bounced_at is not None
+        others = s.scalars(select(ReviewRequest).where(ReviewRequest.kind == "chronology",
+                                                       ReviewRequest.id != req.id)).all()
+    # Chronologies due Fri 17 April; the first reminders 1 working day after (wt2023's cadence): Mon 20 April.
+    b.day(dt.date(2026, 4, 20))
+    chased = [addresses(m, "To")[0] for m in _kind(b.mail(), "review_chase")]
+    assert sorted(chased) == sorted(r.contact_email for r in others) and req.contact_email not in chased
