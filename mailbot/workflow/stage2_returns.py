@@ -6,10 +6,10 @@ any of an agency's stage-2 requests, a chronology form is its chronology (read
 and stored as a record, so it joins the integrated chronology) and any other
 document is its report, stored as received; a "nil return" / "not known"
 reply answers the request it threads to (every outstanding one of the
-agency's when it threads to none). Without a thread, a chronology form from
-an agency whose scoping request is answered and whose chronology is still
-awaited is taken as that chronology. Anything else is not ours: the
-caller's stage-1 handling has it.
+agency's when it threads to none). Without a thread, from an agency whose
+scoping request is answered, a chronology form is taken as its awaited
+chronology and a nil return as the answer to everything still awaited.
+Anything else is not ours: the caller's stage-1 handling has it.
 
 When every stage-2 request of the case is answered, the outcome says so
 (``REVIEW_RETURNS_IN``) and the pipeline has the pack sent again, marked as
@@ -62,7 +62,7 @@ def _rule_form_types(rt: BoardRuntime) -> dict[str, str | None]:
     return {r.id: r.form_type for r in (rules.returns if rules else [])}
 
 
-def _match(s: Session, rt: BoardRuntime, cls: Classification, forms: list[FormOutcome],
+def _match(s: Session, rt: BoardRuntime, cls: Classification, forms: list[FormOutcome], nil: bool,
            ) -> tuple[Case, list[ReviewRequest], ReviewRequest | None] | None:
     """(case, the agency's stage-2 requests, the one threaded to) when the message is a stage-2 answer."""
     threaded = threaded_request(s, rt, cls)
@@ -80,12 +80,14 @@ def _match(s: Session, rt: BoardRuntime, cls: Classification, forms: list[FormOu
                                                       ReviewRequest.agency == agency).order_by(ReviewRequest.id)))
     if not mine:
         return None
-    if threaded is None:
+    if threaded is None:  # by reference and sender: only once the agency's scoping request is answered
+        if any(r.agency == agency and r.status == "outstanding" for r in case.requests):
+            return None
         types = _rule_form_types(rt)
-        chronology = any(f.form_type == "chronology" for f in forms)
-        scoping_open = any(r.agency == agency and r.status == "outstanding" for r in case.requests)
-        waiting = [r for r in mine if r.status == "outstanding" and types.get(r.kind) == "chronology"]
-        if not (chronology and waiting and not scoping_open):
+        waiting = [r for r in mine if r.status == "outstanding"]
+        chronology = any(f.form_type == "chronology" for f in forms) and any(
+            types.get(r.kind) == "chronology" for r in waiting)
+        if not (chronology or (nil and waiting)):
             return None
     return case, mine, threaded
 
@@ -97,7 +99,7 @@ def _answer(req: ReviewRequest, status: str, rt: BoardRuntime) -> None:
 def handle(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification, forms: list[FormOutcome],
            msg_row_id: int, nil: bool) -> Outcome | None:
     """Record a stage-2 return or nil return; None when the message is not one."""
-    found = _match(s, rt, cls, forms)
+    found = _match(s, rt, cls, forms, nil)
     if found is None:
         return None
     case, mine, threaded = found
