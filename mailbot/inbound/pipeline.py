@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from mailbot.errors import MailbotError
 from mailbot.inbound import classify as k
-from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, classify, subject_reference
+from mailbot.inbound.classify import (
+    Classification,
+    FormOutcome,
+    SentInfo,
+    classify,
+    subject_reference,
+)
 from mailbot.inbound.forms import FORM_TYPES, read_forms  # noqa: F401  (FORM_TYPES: re-exported)
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
@@ -28,7 +34,7 @@ from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
 from mailbot.pack import actions as pack_actions
-from mailbot.workflow import approvals, challenge, milestones, stage1, stage2, stage2_returns
+from mailbot.workflow import approvals, bounces, challenge, milestones, stage1, stage2, stage2_returns
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,

@@ -30,7 +30,15 @@ from mailbot.mailbox.base import Folder
 from mailbot.outbound.compose import OutgoingAttachment
 from mailbot.records import ChairDecision, Decision, SubgroupDecision
 from mailbot.runtime import BoardRuntime
-from mailbot.store.approvals_models import ANSWERED, APPROVED, AWAITING, EXPIRED, REJECTED, SUPERSEDED, Draft
+from mailbot.store.approvals_models import (
+    ANSWERED,
+    APPROVED,
+    AWAITING,
+    EXPIRED,
+    REJECTED,
+    SUPERSEDED,
+    Draft,
+)
 from mailbot.store.models import Attachment, Case, Record
 from mailbot.workflow import answers
 from mailbot.workflow.cases import NOTIFICATION_SENT, Outcome, find_case
@@ -172,7 +180,10 @@ def _approve(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMe
 def _decide(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMessage, row_id: int) -> Outcome:
     from mailbot.workflow.decisions import record_decision
 
-    got = answers.read_decision(msg.new_text)
+    vocab = rt.board.regime.vocabulary
+    short = vocab.alternative_review_short
+    label = dict(rt.board.regime.decisions).get("alternative_review") or vocab.alternative_review
+    got = answers.read_decision(msg.new_text, (short, label) if short else None)
     if got.decision is None:
         return _refuse(s, rt, msg, draft, case, got.why or "the decision could not be read", row_id)
     draft.status, draft.decided_at = ANSWERED, utc(rt.now())

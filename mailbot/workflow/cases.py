@@ -19,9 +19,10 @@ AWAITING_DECISION = "awaiting_decision"
 AWAITING_NOTIFICATION = "awaiting_notification"
 REVIEW = "review"
 CLOSED = "closed"
+#: How each stage reads; ``{subgroup}`` is the board's word for its sub-group (the regime's vocabulary).
 STAGE_LABELS = {
     SCOPING: "Scoping: returns requested from agencies",
-    AWAITING_DECISION: "Awaiting the sub-group and Chair's decision",
+    AWAITING_DECISION: "Awaiting the {subgroup} and Chair's decision",
     AWAITING_NOTIFICATION: "Decision made: notifications awaiting the Chair's approval",
     REVIEW: "Review under way",
     CLOSED: "Closed",
@@ -34,6 +35,12 @@ ANSWER_RECORDED = "answer_recorded"  # a return or "not known" was recorded agai
 ALL_RETURNS_IN = "all_returns_in"  # ... and it was the last one outstanding
 NOTIFICATION_SENT = "notification_sent"  # the Chair approved a draft and it was queued to its recipients
 REVIEW_RETURNS_IN = "review_returns_in"  # the last stage-2 return outstanding came in
+
+
+def stage_label(stage: str, vocabulary: object | None = None) -> str:
+    """The stage as the board says it ("Awaiting the Learning and Improvement Sub-Group (LISG) and …")."""
+    subgroup = getattr(vocabulary, "subgroup", None) or "sub-group"
+    return STAGE_LABELS.get(stage, stage).replace("{subgroup}", subgroup)
 
 
 @dataclass

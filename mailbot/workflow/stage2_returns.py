@@ -27,7 +27,7 @@ from mailbot.mailbox.base import Folder
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, OutboxMail
 from mailbot.store.review_models import ReviewRequest
-from mailbot.workflow import stage1
+from mailbot.workflow import bounces, stage1
 from mailbot.workflow.cases import REVIEW_RETURNS_IN, Outcome, find_case
 from mailbot.workflow.chasing import REVIEW
 from mailbot.workflow.common import audit, reply, store_attachment, utc
@@ -179,7 +179,7 @@ def handle_bounce(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classific
                   forms: list[FormOutcome], msg_row_id: int) -> Outcome:
     """A bounce: stage 1 records it and tells the business manager; a stage-2 request it was for is no
     longer chased (chasing a dead address helps nobody; the digest shows it instead)."""
-    outcome = stage1.handle_bounce(s, rt, msg, cls, forms, msg_row_id)
+    outcome = bounces.handle_bounce(s, rt, msg, cls, forms, msg_row_id)
     req = request_for(s, rt, cls.original_message_id)
     if req is not None and req.bounced_at is None:
         req.bounced_at = utc(rt.now())

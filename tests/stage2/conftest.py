@@ -29,7 +29,7 @@ from mailbot.store.approvals_models import Draft
 from mailbot.store.models import Case
 from mailbot.workflow.cases import open_case
 from mailbot.workflow.decisions import record_decision
-from mailbot.workflow.stage1 import send_scoping_requests
+from mailbot.workflow.scoping import send_scoping_requests
 from tests.conftest import REPO
 
 START = dt.datetime(2026, 2, 16, 9, 0, tzinfo=dt.timezone.utc)
