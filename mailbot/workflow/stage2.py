@@ -152,9 +152,10 @@ def review_requests_due(rt: BoardRuntime) -> int:
     if rules is None:
         return 0
     with rt.store.session() as s:
+        made = select(ReviewDate.id).where(ReviewDate.case_id == Draft.case_id, ReviewDate.name == REQUESTED)
         ids = list(s.scalars(select(Draft.case_id).join(Case, Case.id == Draft.case_id).where(
             Draft.board == rt.slug, Draft.status == SENT, Draft.kind.in_(set(rules.after.values())),
-            Case.status == "open").distinct()))
+            Case.status == "open", ~made.exists()).distinct()))
     made = 0
     for case_id in ids:
         try:

@@ -47,3 +47,26 @@ def test_a_new_thread_with_the_reference_is_matched_by_sender_and_form_type(swin
     got = b.mail()
     assert sorted(addresses(m, "To")[0] for m in got if m["X-Mailbot-Kind"] == "thanks") == [POLICE, CSC]
     assert b.dovecot.folder_uids("needs-attention")
+
+
+def test_requests_missed_by_the_approval_go_on_the_next_pass_and_only_once(swindon):
+    """A notification sent without the pipeline's follow-up (sent by hand, a crash in between):
+    the due-work pass finds it and makes the requests, once."""
+    from mailbot.schedule import due
+    from mailbot.store.approvals_models import Draft
+    from mailbot.store.models import Case
+    from mailbot.workflow.drafts import send_approved
+
+    b = swindon
+    ref = opened_case(b, {})
+    decide(b, ref, "scr")
+    with b.rt.store.transaction() as s:
+        letter = s.scalar(select(Draft).where(Draft.kind == "agencies_letter"))
+        send_approved(s, b.rt, letter, s.scalar(select(Case).where(Case.reference == ref)), None)
+    assert _statuses(b) == {}
+    due.run_due_work(b.rt)
+    assert len(_statuses(b)) == 6  # 3 agencies x 2 returns
+    due.run_due_work(b.rt)
+    b.pump()
+    assert len(_statuses(b)) == 6
+    assert len([m for m in b.mail() if m["X-Mailbot-Kind"] == "review_request"]) == 6
