@@ -85,6 +85,8 @@ def test_scr_from_decision_to_publication(swindon):
     while day <= dt.date(2026, 5, 12):
         if b.rt.board.calendar.is_working_day(day):
             b.day(day)
+            if day == dt.date(2026, 4, 23):  # the digest shows the overdue chronology and its chasing
+                overdue = digest.render(b.rt, day)[1]
             for m in b.mail():
                 if m["X-Mailbot-Kind"] in ("review_chase", "review_escalation"):
                     chased.append((day, m["X-Mailbot-Kind"], addresses(m, "To"), addresses(m, "Cc")))
@@ -107,6 +109,8 @@ def test_scr_from_decision_to_publication(swindon):
         (dt.date(2026, 4, 27), "review_chase", [CSC], [CSC_SENIOR]),
         (dt.date(2026, 5, 6), "review_chase", [CSC], []),
     ]
+    assert "Swindon Children's Services (chronology), due 20/04/2026, 3 working days late" in overdue
+    assert "Chased: 22/04/2026 (reminder 1)" in overdue and "Wiltshire Police (chronology)" not in overdue
     packs = _kind(b.sent, "pack")
     assert len(packs) == 2  # the scoping pack, then the updated one when every stage-2 answer was in
     updated = packs[-1]
