@@ -11,7 +11,6 @@ real mail would. Returns lines for ``mailbot demo`` to print.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections import Counter
 from email.message import EmailMessage

@@ -34,7 +34,7 @@ from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
 from mailbot.pack import actions as pack_actions
-from mailbot.workflow import approvals, bounces, challenge, milestones, stage1, stage2, stage2_returns
+from mailbot.workflow import approvals, challenge, milestones, stage1, stage2, stage2_returns
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,

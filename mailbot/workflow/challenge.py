@@ -62,7 +62,8 @@ def _notification(s: Session, rt: BoardRuntime, cls: Classification) -> Draft | 
     """The sent no-SCR notification the message threads to."""
     if cls.thread is None or cls.thread.kind != "notification":
         return None
-    row = s.scalar(select(OutboxMail).where(OutboxMail.board == rt.slug, OutboxMail.message_id == cls.thread.message_id))
+    row = s.scalar(select(OutboxMail).where(OutboxMail.board == rt.slug,
+                                            OutboxMail.message_id == cls.thread.message_id))
     if row is None or row.case_id is None:
         return None
     for d in s.scalars(select(Draft).where(Draft.case_id == row.case_id, Draft.kind == "no_scr_notification",
