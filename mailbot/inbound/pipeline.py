@@ -81,6 +81,7 @@ FOLLOW_UPS: list[tuple[str, Callable[[Session, BoardRuntime, Case], None]]] = [
     (ALL_RETURNS_IN, pack_actions.after_all_returns_in),
     (ANSWER_RECORDED, pack_actions.after_answer),
     (NOTIFICATION_SENT, stage2.after_notification_sent),
+    (NOTIFICATION_SENT, challenge.after_notification_sent),
     (REVIEW_RETURNS_IN, pack_actions.after_review_returns_in),
 ]
 #: Kinds recorded and left alone: no reply, no case change.

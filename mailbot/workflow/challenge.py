@@ -10,7 +10,8 @@ and read plainly:
   reply (``redecision_request``, due ``stage2.challenge.decide_within`` after
   the challenge), and the answer drafts the final outcome for Ofsted, the
   DfE and the Panel, sent only on the Chair's approval (an SCR after all
-  drafts the SCR notification and the agencies' letter instead);
+  drafts the SCR notification and the agencies' letter instead); once it
+  has gone a case with no review is closed;
 - a reply that does not challenge closes the matter (a case with no review
   is closed);
 - anything unclear is held for the business manager, and nothing changes.
@@ -161,3 +162,17 @@ def decide_again(s: Session, rt: BoardRuntime, draft: Draft, case: Case, got: an
                  title=f"Notification to Ofsted, DfE and the {vocab.panel} – the final decision after the "
                        "Panel's challenge")
     return Outcome(Folder.PROCESSED, None, case)
+
+
+def after_notification_sent(s: Session, rt: BoardRuntime, case: Case) -> None:
+    """The final outcome went after a challenge: a case with no review is closed; an alternative
+    review goes on."""
+    sent = s.scalar(select(Draft.id).where(Draft.case_id == case.id, Draft.kind == "final_outcome_notification",
+                                           Draft.status == SENT).limit(1))
+    if sent is None or case.status != "open" or case.stage not in (AWAITING_NOTIFICATION, AWAITING_DECISION):
+        return
+    if case.decision == "no_review":
+        case.status, case.stage = "closed", CLOSED
+    else:
+        case.stage = REVIEW
+    audit(s, rt, "final_outcome_sent", f"case {case.status} ({case.decision})", case)

@@ -72,7 +72,8 @@ def test_a_challenge_returns_the_case_to_the_chair_and_the_final_outcome_goes_on
     (sent,) = _kind(b.mail(), "notification")
     assert addresses(sent, "To") == NOTIFY and addresses(sent, "Cc") == [CHAIR]
     assert "single-agency review" in sent.get_body(("plain",)).get_content()
-    assert _case(b, ref).decided_on == dt.date(2026, 3, 12)
+    case = _case(b, ref)
+    assert case.decided_on == dt.date(2026, 3, 12) and case.status == "closed"
 
 
 def test_a_reply_that_does_not_challenge_closes_the_matter(ws):
