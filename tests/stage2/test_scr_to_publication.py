@@ -115,11 +115,11 @@ def test_scr_from_decision_to_publication(swindon):
     assert len(packs) == 2  # the scoping pack, then the updated one when every stage-2 answer was in
     updated = packs[-1]
     assert addresses(updated, "To") == ["review.panel@swindon-lscb.example"]
-    body = updated.get_body(("plain",)).get_content()
-    assert "updated" in body.lower() or "version 2" in body.lower()
-    sheet = next(p for p in updated.iter_attachments() if p.get_filename().endswith(".xlsx"))
-    assert sheet is not None
-    assert b.audit("pack_sent")[-1].startswith("version 2")
+    assert updated["Subject"].startswith("UPDATED scoping pack, version 2")
+    assert "every agency has now answered what the review asked for" in updated.get_body(("plain",)).get_content()
+    # The two stage-2 chronologies (police, children's services) are merged into the integrated chronology.
+    assert "; 2 dated and 0 undated rows" in b.audit("pack_sent")[-1]
+    assert any(p.get_filename().endswith(".xlsx") for p in updated.iter_attachments())
 
     # Milestones by email: a business manager records the first draft; a mistyped one is refused.
     b.day(dt.date(2026, 6, 12))
