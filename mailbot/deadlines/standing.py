@@ -48,12 +48,8 @@ class Standing:
         """The state in a few words: "done 11/01/2027, met with 8 days to spare"."""
         if self.status == "done":
             done = f"done {self.done_on:%d/%m/%Y}"
-            if self.met is None:
-                return done
-            if self.met:
-                spare = f"with {_count(self.margin or 0, self.unit)} to spare" if self.margin else "on the day"
-                return f"{done}, met {spare}"
-            return f"{done}, missed by {_count(self.margin or 0, self.unit)}"
+            verdict = self.verdict()
+            return f"{done}, {verdict}" if verdict else done
         if self.status == "overdue":
             return f"overdue by {_count(self.margin or 0, self.unit)}"
         if self.status == "due":
@@ -61,6 +57,15 @@ class Standing:
                 return "due"
             return "due today" if self.margin == 0 else f"due in {_count(self.margin, self.unit)}"
         return "not dated yet"
+
+
+    def verdict(self) -> str | None:
+        """"met with 3 days to spare", "met on the day", "missed by 2 working days"; None if not judged."""
+        if self.met is None:
+            return None
+        if self.met:
+            return f"met with {_count(self.margin or 0, self.unit)} to spare" if self.margin else "met on the day"
+        return f"missed by {_count(self.margin or 0, self.unit)}"
 
 
 def _count(n: int, unit: str) -> str:

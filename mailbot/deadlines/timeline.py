@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from mailbot.calendar import BoardCalendar
 from mailbot.deadlines.regime import Regime
@@ -116,6 +116,7 @@ def timeline(
     events: Mapping[str, date],
     decision: Decision | None = None,
     done: Mapping[str, date] | None = None,
+    planned: Collection[str] = (),
 ) -> list[Milestone]:
     """Every milestone of a case, dated where its anchor is known, and done where it is.
 
@@ -124,7 +125,9 @@ def timeline(
     event implies it. Milestones whose anchor is not recorded are projected
     from the event's ``fallback`` or left undated with ``waiting_for`` set.
     A milestone is done on its ``done_by`` event's date, or on the date
-    ``done`` gives for its id (a notification sent). Dated milestones come
+    ``done`` gives for its id (a notification sent); an event in ``planned``
+    (a publication date set ahead) dates what is counted from it but does
+    not mark anything done. Dated milestones come
     first, in the order the board sees them (shown date, then file order).
     """
     recorded, decision = recorded_events(regime, events, decision)
@@ -159,7 +162,8 @@ def timeline(
         if kinds and decision is None:
             anchor_date, projected, waiting = None, False, "decided"
         due = rule.offset.apply(calendar, anchor_date) if anchor_date else None
-        done_on = done.get(rule.id) or (recorded.get(rule.done_by) if rule.done_by else None)
+        by_event = recorded.get(rule.done_by) if rule.done_by and rule.done_by not in planned else None
+        done_on = done.get(rule.id) or by_event
         return Milestone(
             id=rule.id, label=rule.label, due=due, anchor=rule.anchor, anchor_date=anchor_date,
             statutory=rule.statutory, chase=rule.chase, rule=regime.describe(rule),

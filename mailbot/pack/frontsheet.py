@@ -69,6 +69,7 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
         (f"{_capital(rt.board.regime.vocabulary.subgroup)} recommendation: {labels.get(recommendation, recommendation)}", met if recommendation else None),
         (f"Chair's decision: {labels.get(case.decision, case.decision)}", case.decided_on),
         *((f"Sent: {d.title}", cal.today(d.sent_at)) for d in sent if d.sent_at),
+        *stage2_happened(rt, case),
     ]
     rows = [SheetRow(label, "", None, when, "done", False) for label, when in happened if when]
     if case.pack_on is not None and not packs:
@@ -79,6 +80,28 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
         rows.append(SheetRow(m.label + (" (statutory)" if m.statutory else ""), m.rule, m.due, m.done_on,
                              _status(rt, m, today), True))
     return sorted(rows, key=lambda r: (r.when is None, r.when or dt.date.min, r.milestone))
+
+
+def stage2_happened(rt: BoardRuntime, case: Case) -> list[tuple[str, dt.date | None]]:
+    """Stage 2 on the sheet, one line a return: requested, answered; the publication date set."""
+    from mailbot.workflow.stage2 import return_label
+
+    cal, out = rt.board.calendar, []
+    kinds: dict[str, list] = {}
+    for r in case.review_requests:
+        kinds.setdefault(r.kind, []).append(r)
+    for asked in kinds.values():
+        label = return_label(rt, asked[0])
+        what = label[:1].upper() + label[1:]
+        out.append((f"{what} requested from {len(asked)} agencies",
+                    cal.today(min(r.requested_at for r in asked))))
+        answered = [r for r in asked if r.answered_at]
+        if answered:
+            out.append((f"{what}: {len(answered)} of {len(asked)} answered",
+                        cal.today(max(r.answered_at for r in answered))))
+    out += [(f"Publication date set: {d.on:%d/%m/%Y}", cal.today(d.recorded_at))
+            for d in case.review_dates if d.state == "planned"]
+    return out
 
 
 def sheet_context(rt: BoardRuntime, case: Case, rows: list[SheetRow], child: str | None) -> dict:

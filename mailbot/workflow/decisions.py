@@ -159,7 +159,7 @@ def decision_date_problem(rt: BoardRuntime, case: Case, decision: Decision) -> s
     if not entered:
         return None
     kind = kind if kind in rt.board.regime.decisions else None
-    problems = order_problems(rt.board.regime, rt.board.calendar, events, kind, case_done(case), entered)
+    problems = order_problems(rt.board.regime, rt.board.calendar, events, kind, case_done(rt.board, case), entered)
     return problems[0] if problems else None
 
 

@@ -52,6 +52,8 @@ class CaseLine:
     timeline: list[Cell]
     #: The date a business manager set for the scoping pack, while it has not gone.
     pack_on: dt.date | None = None
+    #: The planned publication date (``PUBLISH <ref> ON <date>``).
+    publication_on: dt.date | None = None
     #: Milestones whose due date passed since the last digest without being met.
     missed: list[Missed] = field(default_factory=list)
 

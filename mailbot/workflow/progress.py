@@ -2,8 +2,9 @@
 
 Done dates are derived from rows the case already has, never typed twice:
 the requests answered (``returns_in``), the sub-group's meeting from its
-recorded recommendation (``subgroup_met``), the decision (``decided``), and
-each notification draft sent, which meets the milestone its kind names. The
+recorded recommendation (``subgroup_met``), the decision (``decided``),
+each notification draft sent, which meets the milestone its kind names, and
+what stage 2 records after the decision (``DONE``, ``PUBLISH``, returns). The
 regime's ``done_by`` ties an event to the milestone it completes; the
 judgement (met, missed, by how much) is the deadlines package's.
 """
@@ -17,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from mailbot.config import Board
-from mailbot.deadlines import Milestone, timeline
+from mailbot.deadlines import Milestone, order_problems, timeline
 from mailbot.store.approvals_models import SENT, Draft
 from mailbot.store.models import Case
+from mailbot.store.review_models import ReviewDate, ReviewRequest  # noqa: F401  (Case.review_dates, .review_requests)
 
 
 @dataclass
@@ -69,6 +71,7 @@ def case_events(case: Case) -> dict[str, dt.date]:
         events["subgroup_met"] = met
     if case.decided_on:
         events["decided"] = case.decided_on
+    events.update(review_events(case))
     return events
 
 
@@ -80,19 +83,41 @@ def sent_drafts(case: Case) -> list[Draft]:
                           .order_by(Draft.id)))
 
 
-def case_done(case: Case, sent: list[Draft] | None = None) -> dict[str, dt.date]:
-    """Milestones met by something sent: the first send for each milestone."""
+def review_events(case: Case) -> dict[str, dt.date]:
+    """Dates recorded after the decision (``DONE``, ``PUBLISH``, the Panel's answer), by name."""
+    return {d.name: d.on for d in case.review_dates}
+
+
+def review_done(board: Board, case: Case, milestone_id: str) -> dt.date | None:
+    """A stage-2 milestone done: recorded by a business manager, or every return it dates answered."""
+    done = next((d.on for d in case.review_dates if d.name == milestone_id and d.state == "done"), None)
+    if done is not None:
+        return done
+    rules = board.regime.stage2.requests if board.regime.stage2 else None
+    kinds = {r.id for r in (rules.returns if rules else []) if r.milestone == milestone_id}
+    asked = [r for r in case.review_requests if r.kind in kinds]
+    if asked and all(r.status != "outstanding" for r in asked):
+        return board.calendar.today(max(r.answered_at for r in asked if r.answered_at))
+    return None
+
+
+def case_done(board: Board, case: Case, sent: list[Draft] | None = None) -> dict[str, dt.date]:
+    """Milestones met by something sent (the first send) or recorded after the decision (stage 2)."""
     done: dict[str, dt.date] = {}
     for d in sent if sent is not None else sent_drafts(case):
         if d.milestone and d.sent_at:
             done.setdefault(d.milestone, d.sent_at.date())
+    for rule in board.regime.milestones:
+        if rule.id not in done and (when := review_done(board, case, rule.id)) is not None:
+            done[rule.id] = when
     return done
 
 
 def case_milestones(board: Board, case: Case, sent: list[Draft] | None = None) -> list[CaseMilestone]:
     decision = case.decision if case.decision in board.regime.decisions else None
+    planned = {d.name for d in case.review_dates if d.state == "planned"}
     items = timeline(board.regime, board.calendar, case_events(case), decision=decision,
-                     done=case_done(case, sent))
+                     done=case_done(board, case, sent), planned=planned)
     return [CaseMilestone(m, m.done_on) for m in items]
 
 
@@ -101,3 +126,15 @@ def next_deadline(board: Board, case: Case) -> CaseMilestone | None:
         if item.milestone.due is not None and item.done_on is None:
             return item
     return None
+
+
+def entered_date_problem(board: Board, case: Case, name: str, day: dt.date) -> str | None:
+    """One line if ``day`` for the event or milestone ``name`` disagrees with the case's other dates."""
+    events, done = case_events(case), case_done(board, case)
+    if name in board.regime.events:
+        events[name] = day
+    else:
+        done[name] = day
+    decision = case.decision if case.decision in board.regime.decisions else None
+    problems = order_problems(board.regime, board.calendar, events, decision, done, {name})
+    return problems[0] if problems else None

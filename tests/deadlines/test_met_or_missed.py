@@ -95,7 +95,7 @@ def test_every_milestone_is_met_early_met_on_the_day_missed_late_and_overdue(reg
 
 def test_the_parametrised_cases_cover_every_milestone_of_both_regimes():
     ids = {(r, m) for r, m, _ in every_milestone()}
-    assert len(ids) == len(load_regime("wt2015").milestones) + len(load_regime("wt2023").milestones) == 21
+    assert len(ids) == len(load_regime("wt2015").milestones) + len(load_regime("wt2023").milestones) == 23
 
 
 # --- the Chair's decision: early, exactly on the deadline, late -------------------------
@@ -195,3 +195,12 @@ def test_wt2023_milestones_come_in_a_possible_order_whatever_the_decision_date()
         by_id = {m.id: m for m in got}
         assert ids.index("review_completion") < ids.index("report_to_panel"), decided
         assert by_id["report_to_panel"].due >= by_id["review_completion"].shown_due(), decided
+
+
+def test_a_planned_publication_dates_the_report_to_the_panel_but_is_not_done():
+    events = {**BASE["wt2015"], "completed": date(2026, 10, 16), "publication": date(2026, 11, 13)}
+    got = {m.id: m for m in timeline(load_regime("wt2015"), ENG, events, "scr", planned={"publication"})}
+    assert got["publish_by"].done_on is None and got["publish_by"].standing(date(2026, 11, 1)).status == "due"
+    assert got["report_to_panel"].due == date(2026, 11, 4)  # 7 working days before Fri 13 Nov
+    done = {m.id: m for m in timeline(load_regime("wt2015"), ENG, events, "scr")}
+    assert done["publish_by"].standing(None).describe() == "done 13/11/2026, met on the day"

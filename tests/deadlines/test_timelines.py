@@ -142,6 +142,9 @@ def test_wt2023_case_over_christmas():
         "rapid_review": date(2027, 1, 18),
         # 15 Jan + 6 months = Thu 15 Jul 2027.
         "review_completion": date(2027, 7, 15),
+        # Stage 2: chronologies 6 weeks and reports 10 weeks after Fri 15 Jan.
+        "agency_chronologies": date(2027, 2, 26),
+        "agency_reports": date(2027, 3, 26),
         # Publication projected 7 working days after completion (F16 M19 T20 W21
         # T22 F23 Mon 26), so the report to the Panel falls on completion day,
         # after it in the list: never before the review it reports is done.
