@@ -64,7 +64,9 @@ class Standing:
         if self.met is None:
             return None
         if self.met:
-            return f"met with {_count(self.margin or 0, self.unit)} to spare" if self.margin else "met on the day"
+            if not self.margin:
+                return "met on the day"
+            return f"met with {_count(self.margin, self.unit)} to spare"
         return f"missed by {_count(self.margin or 0, self.unit)}"
 
 

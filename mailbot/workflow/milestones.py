@@ -95,8 +95,8 @@ def record_done(s: Session, rt: BoardRuntime, case, rest: str, by: str) -> tuple
     audit(s, rt, "milestone_done", f"{name} on {day.isoformat()} by {by}"
           f"{f' (replaces {previous.isoformat()})' if previous else ''}", case)
     # Met or missed in the rule's own unit (working days, or calendar days for weeks and months).
-    item = next((i.milestone for i in case_milestones(rt.board, case) if name in (i.milestone.id, i.milestone.done_by)),
-                None)
+    items = [i.milestone for i in case_milestones(rt.board, case)]
+    item = next((m for m in items if name in (m.id, m.done_by)), None)
     verdict = item.standing(rt.today(), day).verdict() if item is not None and item.due is not None else None
     met = f" (due {item.due:%d/%m/%Y}: {verdict})" if item is not None and verdict else ""
     moved = f"; this replaces {previous:%d/%m/%Y}" if previous else ""
