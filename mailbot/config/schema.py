@@ -121,6 +121,55 @@ class ExchangeMailbox(_Strict):
     poll_seconds: int = Field(default=60, ge=5)
 
 
+class GraphCredential(_Strict):
+    """The Entra app's credential: a client secret, or a certificate (PEM: private key and certificate)."""
+
+    secret: SecretRef | None = None
+    certificate: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "GraphCredential":
+        if (self.secret is None) == (self.certificate is None):
+            raise ValueError("give exactly one of 'secret' or 'certificate'")
+        return self
+
+
+class GraphMailbox(_Strict):
+    """Microsoft 365 over Microsoft Graph, app-only (see docs/microsoft-365.md)."""
+
+    kind: Literal["graph"]
+    tenant: str
+    client_id: str
+    credential: GraphCredential
+    #: The board mailbox (its address or object id).
+    user: str
+    processed_folder: str = "processed"
+    attention_folder: str = "needs-attention"
+    poll_seconds: float = Field(default=5.0, ge=1, le=300)
+    #: National clouds only (e.g. https://graph.microsoft.us/v1.0, https://login.microsoftonline.us).
+    endpoint: str = "https://graph.microsoft.com/v1.0"
+    authority_host: str = "https://login.microsoftonline.com"
+    token_cache: str | None = None
+
+    @field_validator("endpoint", "authority_host")
+    @classmethod
+    def _https(cls, v: str) -> str:
+        from urllib.parse import urlsplit
+
+        from mailbot.mailbox.security import is_loopback
+
+        parts = urlsplit(v)
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+            raise ValueError("must be an https:// URL")
+        return v.rstrip("/")
+
+
+class GraphSending(_Strict):
+    """Send with Graph ``sendMail`` as the board mailbox; the mailbox's Graph settings are used."""
+
+    kind: Literal["graph"]
+
+
 class SmtpSending(_Strict):
     kind: Literal["smtp"]
     host: str
@@ -139,9 +188,9 @@ class MaildirSending(_Strict):
 
 
 MailboxSettings = Annotated[
-    Union[MaildirMailbox, ImapMailbox, ExchangeMailbox], Field(discriminator="kind")
+    Union[MaildirMailbox, ImapMailbox, ExchangeMailbox, GraphMailbox], Field(discriminator="kind")
 ]
-SendingSettings = Annotated[Union[SmtpSending, MaildirSending], Field(discriminator="kind")]
+SendingSettings = Annotated[Union[SmtpSending, MaildirSending, GraphSending], Field(discriminator="kind")]
 
 
 class Recipients(_Strict):
@@ -231,6 +280,12 @@ class BoardConfig(_Strict):
         if not _SLUG.match(v):
             raise ValueError("slug must be lower-case words joined by '-', e.g. west-sussex")
         return v
+
+    @model_validator(mode="after")
+    def _graph_sending_needs_graph_mailbox(self) -> "BoardConfig":
+        if isinstance(self.sending, GraphSending) and not isinstance(self.mailbox, GraphMailbox):
+            raise ValueError("sending kind 'graph' needs mailbox kind 'graph' (it signs in with its settings)")
+        return self
 
     @model_validator(mode="after")
     def _directory_consistent(self) -> "BoardConfig":

@@ -1,0 +1,242 @@
+"""A local stand-in for Microsoft Graph (mail) and Entra's token endpoint, on loopback.
+
+No Graph service can run here, so this server answers with the request and
+response shapes Microsoft documents (learn.microsoft.com/graph: message
+delta, get MIME content, message move, mailFolder childFolders, user
+sendMail, errors and throttling) and the error bodies seen in real traffic
+(``SyncStateNotFound`` for an expired delta token, ``InvalidAuthenticationToken``,
+``ErrorAccessDenied``). It keeps a real mailbox's state: folders, messages
+with their MIME, the Inbox's history for delta tokens, Sent Items; it moves
+a message to a new id unless the client asked for immutable ids, as Graph
+does. Tests inject faults (429/503 with Retry-After, an answer dropped after
+the work was done, a 401, an expired delta token, a refused scope) and read
+the request log.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from email.utils import getaddresses
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TENANT = "00000000-0000-4000-8000-00000000000a"
+CLIENT_ID = "00000000-0000-4000-8000-00000000000b"
+
+
+@dataclass
+class Message:
+    id: str
+    folder: str
+    mime: bytes
+    received: str
+    internet_message_id: str | None
+
+
+@dataclass
+class Fault:
+    match: str  # a substring of "METHOD /path"
+    status: int = 0
+    retry_after: float | None = None
+    drop: bool = False  # do the work, then close the connection without an answer
+    times: int = 1
+
+
+@dataclass
+class FakeGraph:
+    user: str = "board@lscb.example"
+    messages: dict[str, Message] = field(default_factory=dict)
+    folders: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (displayName, parent id)
+    events: list[tuple[int, str, bool]] = field(default_factory=list)  # (seq, message id, now in inbox?)
+    seq: int = 0
+    oldest_token: int = 0  # delta tokens below this answer 410
+    tokens: set[str] = field(default_factory=set)
+    token_requests: int = 0
+    faults: list[Fault] = field(default_factory=list)
+    log: list[tuple[str, str, int]] = field(default_factory=list)
+    sent: list[tuple[list[str], bytes]] = field(default_factory=list)
+    forbidden: bool = False
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _clock: itertools.count = field(default_factory=lambda: itertools.count(0))
+    base: str = ""
+
+    def __post_init__(self) -> None:
+        self.folders.update({"inbox-id": ("Inbox", ""), "sentitems-id": ("Sent Items", "")})
+
+    # -- what a test does to the mailbox ------------------------------------
+
+    def new_id(self) -> str:
+        return f"AAMkAGI2-{next(self._ids):06d}_x="
+
+    def deliver(self, raw: bytes) -> str:
+        """A message arrives in the Inbox."""
+        with self.lock:
+            parsed = email.message_from_bytes(raw, policy=policy.default)
+            n = next(self._clock)
+            msg = Message(self.new_id(), "inbox-id", raw, f"2026-02-16T09:{n // 60 % 60:02d}:{n % 60:02d}Z",
+                          str(parsed["Message-ID"] or "") or None)
+            self.messages[msg.id] = msg
+            self._event(msg.id, True)
+            return msg.id
+
+    def folder_ids(self, display: str) -> list[str]:
+        """Message ids in a folder by display name ("Inbox", "processed", "Sent Items")."""
+        with self.lock:
+            fids = {fid for fid, (name, _p) in self.folders.items() if name.lower() == display.lower()}
+            return [m.id for m in self.messages.values() if m.folder in fids]
+
+    def expire_delta_tokens(self) -> None:
+        with self.lock:
+            self.oldest_token = self.seq + 1
+
+    def expire_access_tokens(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+
+    def fault(self, match: str, **kw) -> None:  # noqa: ANN003
+        with self.lock:
+            self.faults.append(Fault(match, **kw))
+
+    def received(self) -> list[tuple[list[str], email.message.EmailMessage]]:
+        """Mail delivered to its recipients (Bcc removed), like ``smtp_server.received``."""
+        return [(rcpts, email.message_from_bytes(raw, policy=policy.default)) for rcpts, raw in self.sent]
+
+    def count(self, method: str, path_part: str) -> int:
+        return sum(1 for m, p, _s in self.log if m == method and path_part in p)
+
+    # -- internals ------------------------------------------------------------
+
+    def _event(self, mid: str, inside: bool) -> None:
+        self.seq += 1
+        self.events.append((self.seq, mid, inside))
+
+    def _inbox_at(self, seq: int) -> dict[str, None]:
+        members: dict[str, None] = {}
+        for s, mid, inside in self.events:
+            if s > seq:
+                break
+            if inside:
+                members[mid] = None
+            else:
+                members.pop(mid, None)
+        return members
+
+    def _delta_items(self, since: int | None, upto: int) -> list[dict]:
+        now = self._inbox_at(upto)
+        before = self._inbox_at(since) if since is not None else {}
+        items: list[dict] = []
+        for mid in now:
+            if mid not in before:
+                m = self.messages.get(mid)
+                items.append({"@odata.type": "#microsoft.graph.message", "@odata.etag": f'W/"{mid}"',
+                              "id": mid, "receivedDateTime": m.received if m else None})
+        for mid in before:
+            if mid not in now:
+                items.append({"@odata.type": "#microsoft.graph.message", "id": mid,
+                              "@removed": {"reason": "deleted"}})
+        return items
+
+
+def _error(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message,
+                      "innerError": {"date": "2026-02-16T09:00:00", "request-id": "00000000-fake"}}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go as two writes: no 40 ms delayed-ACK stall
+    graph: FakeGraph
+
+    def log_message(self, *args) -> None:  # noqa: ANN002 - quiet
+        pass
+
+    def _send(self, status: int, body: bytes | dict | None = None, headers: dict[str, str] | None = None,
+              ctype: str = "application/json") -> None:
+        data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+        self.graph.log.append((self.command, urlsplit(self.path).path, status))
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        from tests.graph import fake_routes
+
+        g = self.graph
+        body = self._body()
+        parts = urlsplit(self.path)
+        path, query = unquote(parts.path), {k: v[0] for k, v in parse_qs(parts.query).items()}
+        with g.lock:
+            fault = next((f for f in g.faults if f.match in f"{self.command} {path}" and f.times > 0), None)
+            if fault is not None:
+                fault.times -= 1
+        if fault is not None and not fault.drop:
+            hdrs = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
+            code = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status, "InternalServerError")
+            self._send(fault.status, _error(code, "Injected by the test."), hdrs)
+            return
+        with g.lock:
+            status, answer, hdrs, ctype = fake_routes.route(g, self.command, path, query, dict(self.headers), body)
+        if fault is not None and fault.drop:
+            g.log.append((self.command, path, -1))
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self._send(status, answer, hdrs, ctype)
+
+
+class GraphServer:
+    """The fake on a free loopback port, in a thread; ``stop``/``start`` keep the port and the state."""
+
+    def __init__(self, graph: FakeGraph | None = None) -> None:
+        self.graph = graph or FakeGraph()
+        self.port = 0
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        handler = type("Handler", (_Handler,), {"graph": self.graph})
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.graph.base = f"{self.url}/v1.0"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def sendmail_recipients(raw: bytes) -> list[str]:
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    return [a.lower() for _n, a in getaddresses([str(v) for h in ("To", "Cc", "Bcc") for v in msg.get_all(h, [])])]
+
+
+def b64(raw: bytes) -> bytes:
+    return base64.b64encode(raw)
