@@ -157,6 +157,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # noqa: ANN002 - quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.open_connections.add(self.connection)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        self.server.open_connections.discard(self.connection)  # type: ignore[attr-defined]
+        super().finish()
+
     def _send(self, status: int, body: bytes | dict | None = None, headers: dict[str, str] | None = None,
               ctype: str = "application/json") -> None:
         data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
@@ -222,6 +230,7 @@ class GraphServer:
         ThreadingHTTPServer.allow_reuse_address = True
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._server.daemon_threads = True
+        self._server.open_connections = set()  # type: ignore[attr-defined]
         self.port = self._server.server_address[1]
         self.graph.base = f"{self.url}/v1.0"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -229,6 +238,11 @@ class GraphServer:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            for conn in list(self._server.open_connections):  # type: ignore[attr-defined]
+                try:  # a kept-alive connection would go on being served: Graph is down for everyone
+                    conn.shutdown(2)
+                except OSError:
+                    pass
             self._server.server_close()
             self._server = None
 
