@@ -168,6 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes | dict | None = None, headers: dict[str, str] | None = None,
               ctype: str = "application/json") -> None:
         data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
+        self.graph.log.append((self.command, urlsplit(self.path).path, status))  # before the client can read it
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -175,7 +176,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
-        self.graph.log.append((self.command, urlsplit(self.path).path, status))
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -200,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fault.times -= 1
         if fault is not None and not fault.drop:
             hdrs = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
-            code = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status, "InternalServerError")
+            code = {400: "ErrorInvalidRecipients", 429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status, "InternalServerError")
             self._send(fault.status, _error(code, "Injected by the test."), hdrs)
             return
         with g.lock:
