@@ -12,6 +12,8 @@ never send blindly again: the Message-ID is noted (``GraphSendNotes``, a
 file, so a crash mid-request is covered too) before the request goes, and
 the next attempt first looks for that Message-ID in Sent Items
 (``internetMessageId``). Found: it went, and the outbox marks it sent.
+An accepted one stays noted for a while, so an email offered again after
+a crash lost its "sent" mark is recognised without asking Graph.
 Not found yet: Exchange files the copy a little after the 202, so within
 ``sent_items_grace`` seconds we report a transient failure and the outbox
 asks again later; after that, absence means it did not go and it is sent.
@@ -37,30 +39,44 @@ log = logging.getLogger("mailbot.outbound")
 
 
 class GraphSendNotes:
-    """Message-IDs whose ``sendMail`` went out without an answer yet, with when (a JSON file, 0600)."""
+    """Message-IDs handed to ``sendMail``: ``sending`` (no answer yet) or ``accepted`` (202), with when.
+
+    A JSON file, 0600, rewritten atomically at each change. ``accepted``
+    notes are kept for ``KEEP_ACCEPTED`` so that an email the outbox offers
+    again after a crash (its "sent" mark lost) is recognised without even
+    asking Graph; older ones are dropped as the file is written.
+    """
+
+    KEEP_ACCEPTED = dt.timedelta(days=7)
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         self.path = Path(path) if path else None
-        self._notes: dict[str, str] = {}
+        self._notes: dict[str, list[str]] = {}
         if self.path is not None and self.path.exists():
             try:
-                self._notes = dict(json.loads(self.path.read_text("utf-8")))
-            except (OSError, ValueError) as err:
+                self._notes = {k: list(v) for k, v in json.loads(self.path.read_text("utf-8")).items()}
+            except (OSError, ValueError, TypeError) as err:
                 log.warning("graph: send notes unreadable (%s); starting empty", type(err).__name__)
 
-    def get(self, message_id: str) -> dt.datetime | None:
-        at = self._notes.get(message_id)
-        return dt.datetime.fromisoformat(at) if at else None
+    def get(self, message_id: str) -> tuple[str, dt.datetime] | None:
+        note = self._notes.get(message_id)
+        return (note[0], dt.datetime.fromisoformat(note[1])) if note else None
 
-    def add(self, message_id: str, at: dt.datetime) -> None:
-        self._notes[message_id] = at.isoformat()
-        self._write()
+    def sending(self, message_id: str, at: dt.datetime) -> None:
+        self._notes[message_id] = ["sending", at.isoformat()]
+        self._write(at)
 
-    def forget(self, message_id: str) -> None:
+    def accepted(self, message_id: str, at: dt.datetime) -> None:
+        self._notes[message_id] = ["accepted", at.isoformat()]
+        self._write(at)
+
+    def forget(self, message_id: str, at: dt.datetime) -> None:
         if self._notes.pop(message_id, None) is not None:
-            self._write()
+            self._write(at)
 
-    def _write(self) -> None:
+    def _write(self, now: dt.datetime) -> None:
+        horizon = (now - self.KEEP_ACCEPTED).isoformat()
+        self._notes = {k: v for k, v in self._notes.items() if v[0] != "accepted" or v[1] >= horizon}
         if self.path is None:
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -110,10 +126,10 @@ class GraphSender:
         if not recipients:
             raise SendError("no recipients given", permanent=True)
         message_id = str(_head(raw).get("Message-ID") or "").strip()
-        if message_id and self._settled_earlier(message_id):
+        if message_id and self._went_earlier(message_id):
             return
         if message_id:
-            self.notes.add(message_id, self._now())
+            self.notes.sending(message_id, self._now())
         body = base64.b64encode(with_bcc(raw, recipients))
         try:
             self.client.request("POST", "sendMail", data=body, headers={"Content-Type": "text/plain"},
@@ -122,27 +138,32 @@ class GraphSender:
             raise SendError(f"sent to Microsoft Graph, answer lost ({err}); checking Sent Items before any retry",
                             server_side=True) from err
         except MailboxAuthError as err:
-            self.notes.forget(message_id)
+            self.notes.forget(message_id, self._now())
             raise SendAuthError(str(err)) from err
         except MailboxError as err:
-            self.notes.forget(message_id)  # refused or never reached: it did not go
+            self.notes.forget(message_id, self._now())  # refused or never reached: it did not go
             raise _refused(err) from err
-        self.notes.forget(message_id)
+        if message_id:
+            self.notes.accepted(message_id, self._now())
         log.info("graph: sent to %d recipient(s)", len(recipients))
 
-    def _settled_earlier(self, message_id: str) -> bool:
-        """True if an earlier attempt whose answer was lost did go (found in Sent Items)."""
-        noted = self.notes.get(message_id)
-        if noted is None:
+    def _went_earlier(self, message_id: str) -> bool:
+        """True if an earlier attempt went: Graph accepted it, or its lost answer is found in Sent Items."""
+        note = self.notes.get(message_id)
+        if note is None:
             return False
+        state, at = note
+        if state == "accepted":
+            log.info("graph: already accepted by Graph earlier; not sending again")
+            return True
         if self.in_sent_items(message_id):
             log.info("graph: an earlier attempt went (found in Sent Items); not sending again")
-            self.notes.forget(message_id)
+            self.notes.accepted(message_id, self._now())
             return True
-        if (self._now() - noted).total_seconds() < self.sent_items_grace:
+        if (self._now() - at).total_seconds() < self.sent_items_grace:
             raise SendError("an earlier attempt's outcome is not known yet (not in Sent Items so far)",
                             server_side=True)
-        self.notes.forget(message_id)
+        self.notes.forget(message_id, self._now())
         return False
 
     def in_sent_items(self, message_id: str) -> bool:

@@ -45,7 +45,9 @@ class Fault:
     status: int = 0
     retry_after: float | None = None
     drop: bool = False  # do the work, then close the connection without an answer
+    hold: float = 0.0  # do the work, then wait this long before answering (``held`` is set meanwhile)
     times: int = 1
+    held: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -81,7 +83,7 @@ class FakeGraph:
             parsed = email.message_from_bytes(raw, policy=policy.default)
             n = next(self._clock)
             msg = Message(self.new_id(), "inbox-id", raw, f"2026-02-16T09:{n // 60 % 60:02d}:{n % 60:02d}Z",
-                          str(parsed["Message-ID"] or "") or None)
+                          str(parsed["Message-ID"] or "").strip() or None)
             self.messages[msg.id] = msg
             self._event(msg.id, True)
             return msg.id
@@ -100,9 +102,10 @@ class FakeGraph:
         with self.lock:
             self.tokens.clear()
 
-    def fault(self, match: str, **kw) -> None:  # noqa: ANN003
+    def fault(self, match: str, **kw) -> Fault:  # noqa: ANN003
         with self.lock:
             self.faults.append(Fault(match, **kw))
+            return self.faults[-1]
 
     def received(self) -> list[tuple[list[str], email.message.EmailMessage]]:
         """Mail delivered to its recipients (Bcc removed), like ``smtp_server.received``."""
@@ -198,13 +201,16 @@ class _Handler(BaseHTTPRequestHandler):
             fault = next((f for f in g.faults if f.match in f"{self.command} {path}" and f.times > 0), None)
             if fault is not None:
                 fault.times -= 1
-        if fault is not None and not fault.drop:
+        if fault is not None and not fault.drop and not fault.hold:
             hdrs = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
             code = {400: "ErrorInvalidRecipients", 429: "TooManyRequests", 503: "ServiceUnavailable"}.get(fault.status, "InternalServerError")
             self._send(fault.status, _error(code, "Injected by the test."), hdrs)
             return
         with g.lock:
             status, answer, hdrs, ctype = fake_routes.route(g, self.command, path, query, dict(self.headers), body)
+        if fault is not None and fault.hold:
+            fault.held.set()
+            threading.Event().wait(fault.hold)
         if fault is not None and fault.drop:
             g.log.append((self.command, path, -1))
             self.close_connection = True
@@ -213,13 +219,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, answer, hdrs, ctype)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # a client that went away is no news
+
+
 class GraphServer:
     """The fake on a free loopback port, in a thread; ``stop``/``start`` keep the port and the state."""
 
     def __init__(self, graph: FakeGraph | None = None) -> None:
         self.graph = graph or FakeGraph()
         self.port = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
 
     @property
     def url(self) -> str:
@@ -227,9 +244,7 @@ class GraphServer:
 
     def start(self) -> None:
         handler = type("Handler", (_Handler,), {"graph": self.graph})
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", self.port), handler)
         self._server.open_connections = set()  # type: ignore[attr-defined]
         self.port = self._server.server_address[1]
         self.graph.base = f"{self.url}/v1.0"

@@ -141,7 +141,7 @@ def _send_mail(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # n
     rcpts = sendmail_recipients(raw)
     if not rcpts:
         return 400, _error("ErrorInvalidRecipients", "At least one recipient isn't valid."), {}, _JSON
-    mid = str(parsed["Message-ID"] or "") or f"<{g.new_id()}@fake.outlook.example>"
+    mid = str(parsed["Message-ID"] or "").strip() or f"<{g.new_id()}@fake.outlook.example>"
     copy = Message(g.new_id(), "sentitems-id", raw, "", mid)
     g.messages[copy.id] = copy
     del parsed["Bcc"]

@@ -55,7 +55,9 @@ def test_our_mime_goes_as_base64_text_plain_and_lands_in_sent_items(graph_server
     assert rcpts == ["agency1@police.example"] and msg["Message-ID"] == "<out-1.ws-2026-0001@westsussex-scb.example>"
     assert sender.in_sent_items("<out-1.ws-2026-0001@westsussex-scb.example>")
     assert not sender.in_sent_items("<never-sent@westsussex-scb.example>")
-    assert (tmp_path / "sending.json").read_text() == "{}"
+    assert '"accepted"' in (tmp_path / "sending.json").read_text()
+    sender.send_raw(_raw(), ["agency1@police.example"])  # offered again (a crash lost the "sent" mark)
+    assert len(g.received()) == 1
 
 
 def test_recipients_the_headers_do_not_name_go_as_bcc_and_are_not_shown():
