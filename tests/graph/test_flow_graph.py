@@ -56,7 +56,7 @@ def test_samples_through_graph(graph_runtime, graph_server):
                           "panel@nationalpanel.example", "chair@westsussex-scb.example"]]
     assert all(any(p.get_filename() for p in m.iter_attachments()) for _r, m in notes)
     # Our own Message-IDs went out as they were, and each is in Sent Items once.
-    ids = [str(m["Message-ID"]) for _r, m in sent]
+    ids = [str(m["Message-ID"]).strip() for _r, m in sent]
     assert len(ids) == len(set(ids)) and all(i.endswith("@westsussex-scb.example>") for i in ids)
     assert sorted(g.messages[i].internet_message_id for i in g.folder_ids("Sent Items")) == sorted(ids)
     # Immutable ids: what the ledger stored is the id the message still has in its folder.
