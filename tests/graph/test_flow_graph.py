@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from mailbot.daemon import drain
 from mailbot.inbound.pipeline import handle_message
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import Case, MessageSeen, ScopingRequest
 from tests.conftest import SAMPLES
 from tests.flow.conftest import sample_emails

@@ -17,7 +17,7 @@ from mailbot.mailbox.graph import GraphMailbox
 from mailbot.mailbox.graph_client import GRAPH_SCOPES, GraphClient
 from mailbot.mailbox.graph_state import FileDeltaState, MemoryDeltaState
 from mailbot.mailbox.oauth import MsalClientCredentialsProvider
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import MailboxStatus, MessageSeen, OutboxMail
 from tests.conftest import SAMPLES
 from tests.flow.conftest import sample_emails

@@ -20,7 +20,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import MessageSeen, OutboxMail
 from tests.conftest import REPO, SAMPLES
 from tests.flow.conftest import sample_emails
