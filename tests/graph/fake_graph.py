@@ -63,6 +63,7 @@ class FakeGraph:
     faults: list[Fault] = field(default_factory=list)
     log: list[tuple[str, str, int]] = field(default_factory=list)
     sent: list[tuple[list[str], bytes]] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)  # time.perf_counter() of each 202 (benchmarks)
     forbidden: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))

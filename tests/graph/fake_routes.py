@@ -6,6 +6,7 @@ import base64
 import binascii
 import email
 import re
+import time
 from email import policy
 
 from tests.graph.fake_graph import FakeGraph, Message, _error, sendmail_recipients
@@ -146,6 +147,7 @@ def _send_mail(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # n
     g.messages[copy.id] = copy
     del parsed["Bcc"]
     g.sent.append((rcpts, parsed.as_bytes()))
+    g.sent_at.append(time.perf_counter())
     return 202, None, {}, _JSON
 
 

@@ -50,7 +50,7 @@ def main(spec: dict) -> None:
     board.config = board.config.model_copy(update={
         "mailbox": GraphMailbox(kind="graph", tenant=TENANT, client_id=CLIENT_ID, user=spec["user"],
                                 credential={"secret": {"env": "MAILBOT_TEST_GRAPH_SECRET"}},
-                                endpoint=f"{spec['graph_url']}/v1.0", poll_seconds=1),
+                                endpoint=f"{spec['graph_url']}/v1.0", poll_seconds=spec.get("poll", 1)),
         "sending": GraphSending(kind="graph"),
     })
     store = open_store(spec["database_url"])
@@ -60,7 +60,7 @@ def main(spec: dict) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"daemon {os.getpid()} up", file=sys.stderr)
-    daemon.run([rt], stop, idle_timeout=0.5, read_ahead=False)
+    daemon.run([rt], stop, idle_timeout=spec.get("idle_timeout", 0.5), read_ahead=spec.get("read_ahead", False))
 
 
 if __name__ == "__main__":
