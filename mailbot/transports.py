@@ -104,7 +104,8 @@ def graph_mailbox_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *
     client = graph_client_from_config(board, cfg, data_dir, http_client=http_client)
     state = FileDeltaState(data_dir / f"{board.slug}-graph-delta.json", mailbox=f"{cfg.tenant}/{cfg.user}")
     return Impl(f"graph:{board.slug}", client, state=state, processed_folder=cfg.processed_folder,
-                needs_attention_folder=cfg.attention_folder, poll_interval=float(cfg.poll_seconds))
+                needs_attention_folder=cfg.attention_folder, folder_parent=cfg.folders_under,
+                poll_interval=float(cfg.poll_seconds))
 
 
 def graph_sender_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *, http_client=None):  # noqa: ANN001, ANN201

@@ -145,6 +145,8 @@ class GraphMailbox(_Strict):
     user: str
     processed_folder: str = "processed"
     attention_folder: str = "needs-attention"
+    #: ``inbox``: the folders are the Inbox's subfolders; ``msgfolderroot``: top level (as IMAP made them).
+    folders_under: Literal["inbox", "msgfolderroot"] = "inbox"
     poll_seconds: float = Field(default=5.0, ge=1, le=300)
     #: National clouds only (e.g. https://graph.microsoft.us/v1.0, https://login.microsoftonline.us).
     endpoint: str = "https://graph.microsoft.com/v1.0"

@@ -2,8 +2,8 @@
 
 Same contract as the other backends: oldest first, never marked read (the
 MIME is fetched with ``/messages/{id}/$value``, which does not touch
-``isRead``), handled mail moved to subfolders of the Inbox created when
-missing. Ids are immutable (``GraphClient`` asks for them), so a message's
+``isRead``), handled mail moved to subfolders of the Inbox (or, for a board coming
+from IMAP, the top-level folders IMAP made) created when missing. Ids are immutable (``GraphClient`` asks for them), so a message's
 id is the same before and after a move.
 
 New mail is found by a delta query on the Inbox. One round follows
@@ -27,7 +27,6 @@ import time
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
-from mailbot.errors import MailboxError
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.mailbox.graph_client import GraphClient, GraphGone, GraphNotFound
 from mailbot.mailbox.graph_state import DeltaState, MemoryDeltaState
@@ -48,6 +47,7 @@ class GraphMailbox:
         state: DeltaState | None = None,
         processed_folder: str = Folder.PROCESSED.value,
         needs_attention_folder: str = Folder.NEEDS_ATTENTION.value,
+        folder_parent: str = INBOX,
         poll_interval: float = 5.0,
         page_size: int = 50,
         sleep: Callable[[float], None] = time.sleep,
@@ -57,6 +57,8 @@ class GraphMailbox:
         self.client = client
         self.state = state or MemoryDeltaState()
         self.folder_names = {Folder.PROCESSED: processed_folder, Folder.NEEDS_ATTENTION: needs_attention_folder}
+        #: Where those folders live: under the Inbox, or ``msgfolderroot`` (top level, where IMAP made them).
+        self.folder_parent = folder_parent
         self.poll_interval = poll_interval
         self.page_size = page_size
         self._sleep = sleep
@@ -78,13 +80,13 @@ class GraphMailbox:
             for role, display in self.folder_names.items():
                 quoted = display.replace("'", "''")
                 listing = self.client.request(
-                    "GET", f"mailFolders/{INBOX}/childFolders",
+                    "GET", f"mailFolders/{self.folder_parent}/childFolders",
                     params={"$filter": f"displayName eq '{quoted}'", "$select": "id,displayName"}).json()
                 match = [f["id"] for f in listing.get("value", []) if f.get("displayName") == display]
                 if match:
                     found[role] = match[0]
                     continue
-                created = self.client.request("POST", f"mailFolders/{INBOX}/childFolders",
+                created = self.client.request("POST", f"mailFolders/{self.folder_parent}/childFolders",
                                               json={"displayName": display, "isHidden": False}).json()
                 found[role] = created["id"]
                 log.info("graph %s: created folder %s", self.name, display)
@@ -171,10 +173,3 @@ class GraphMailbox:
     def close(self) -> None:
         self.client.close()
 
-
-def check_user(client: GraphClient) -> None:
-    """Fail fast with a clear reason when the app cannot open the mailbox (consent, scope)."""
-    try:
-        client.request("GET", f"mailFolders/{INBOX}", params={"$select": "id"})
-    except GraphNotFound as err:
-        raise MailboxError(f"Microsoft Graph has no mailbox {client.user}") from err

@@ -71,7 +71,8 @@ class FakeGraph:
     base: str = ""
 
     def __post_init__(self) -> None:
-        self.folders.update({"inbox-id": ("Inbox", ""), "sentitems-id": ("Sent Items", "")})
+        self.folders.update({"root-id": ("Top of Information Store", ""), "inbox-id": ("Inbox", "root-id"),
+                             "sentitems-id": ("Sent Items", "root-id")})
 
     # -- what a test does to the mailbox ------------------------------------
 

@@ -52,7 +52,7 @@ def _entra(g: FakeGraph, path: str) -> Answer:
 
 
 def _folder(g: FakeGraph, name: str) -> str | None:
-    well_known = {"inbox": "inbox-id", "sentitems": "sentitems-id"}
+    well_known = {"inbox": "inbox-id", "sentitems": "sentitems-id", "msgfolderroot": "root-id"}
     return well_known.get(name.lower(), name if name in g.folders else None)
 
 
