@@ -60,6 +60,7 @@ class FakeGraph:
     oldest_token: int = 0  # delta tokens below this answer 410
     tokens: set[str] = field(default_factory=set)
     token_requests: int = 0
+    token_forms: list[dict] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     log: list[tuple[str, str, int]] = field(default_factory=list)
     sent: list[tuple[list[str], bytes]] = field(default_factory=list)

@@ -7,6 +7,7 @@ import binascii
 import email
 import re
 import time
+from urllib.parse import parse_qs
 from email import policy
 
 from tests.graph.fake_graph import FakeGraph, Message, _error, sendmail_recipients
@@ -17,7 +18,7 @@ _JSON = "application/json"
 
 def route(g: FakeGraph, method: str, path: str, query: dict, headers: dict, body: bytes) -> Answer:
     if "/oauth2/v2.0/token" in path or "openid-configuration" in path or "discovery/instance" in path:
-        return _entra(g, path)
+        return _entra(g, path, body)
     auth = headers.get("Authorization", "")
     if not auth.startswith("Bearer ") or auth[7:] not in g.tokens:
         return 401, _error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."), {}, _JSON
@@ -35,7 +36,7 @@ def route(g: FakeGraph, method: str, path: str, query: dict, headers: dict, body
     return 400, _error("BadRequest", "Resource not found for the segment."), {}, _JSON
 
 
-def _entra(g: FakeGraph, path: str) -> Answer:
+def _entra(g: FakeGraph, path: str, body: bytes) -> Answer:
     base = f"https://login.microsoftonline.com/{path.split('/')[1]}"
     if "discovery/instance" in path:
         return 200, {"tenant_discovery_endpoint": f"{base}/v2.0/.well-known/openid-configuration",
@@ -45,6 +46,7 @@ def _entra(g: FakeGraph, path: str) -> Answer:
                      "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                      "issuer": f"{base}/v2.0"}, {}, _JSON
     g.token_requests += 1
+    g.token_forms.append({k: v[0] for k, v in parse_qs(body.decode()).items()})
     token = f"eyJ0eXAiOiJKV1Qi.fake.{g.token_requests}"
     g.tokens.add(token)
     return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
