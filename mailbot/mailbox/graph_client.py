@@ -209,7 +209,7 @@ def _translate(resp: requests.Response, user: str) -> MailboxError:
             f"Microsoft Graph refused access to mailbox {user} ({resp.status_code} {code}): check admin "
             "consent for Mail.ReadWrite and Mail.Send and that the app's access scope includes this mailbox")
     if resp.status_code == 404:
-        return GraphNotFound(f"Microsoft Graph: not found ({code})")
+        return GraphNotFound(f"Microsoft Graph: not found in mailbox {user} ({code})")
     if resp.status_code == 410:
         return GraphGone(f"Microsoft Graph: sync state expired ({code})")
     return GraphRefused(f"Microsoft Graph refused a request ({resp.status_code} {code})", resp.status_code)

@@ -38,6 +38,10 @@ from mailbot.mailbox.graph_client import GraphClient, GraphRefused, GraphUncerta
 log = logging.getLogger("mailbot.outbound")
 
 
+#: Graph takes at most 4 MB in one request; a larger MIME needs an upload session (not done yet).
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
 class GraphSendNotes:
     """Message-IDs handed to ``sendMail``: ``sending`` (no answer yet) or ``accepted`` (202), with when.
 
@@ -128,9 +132,12 @@ class GraphSender:
         message_id = str(_head(raw).get("Message-ID") or "").strip()
         if message_id and self._went_earlier(message_id):
             return
+        body = base64.b64encode(with_bcc(raw, recipients))
+        if len(body) > MAX_REQUEST_BYTES:
+            raise SendError(f"too large for Graph sendMail ({len(body) / 1e6:.1f} MB encoded; "
+                            f"the limit is {MAX_REQUEST_BYTES / 1e6:.1f} MB per request)", permanent=True)
         if message_id:
             self.notes.sending(message_id, self._now())
-        body = base64.b64encode(with_bcc(raw, recipients))
         try:
             self.client.request("POST", "sendMail", data=body, headers={"Content-Type": "text/plain"},
                                 idempotent=False, ok=(202,))

@@ -151,3 +151,10 @@ def test_through_the_outbox_a_lost_answer_is_marked_sent_once(graph_server, tmp_
     with store.session() as s:
         assert s.scalar(select(OutboxMail.status)) == "sent"
     assert len(g.received()) == 1
+
+
+def test_a_mime_beyond_graphs_request_limit_is_refused_before_it_goes(graph_server, tmp_path):
+    big = _raw().replace(b"Please return the form.", b"x" * (3_200_000))
+    with pytest.raises(SendError, match="too large for Graph sendMail") as err:
+        _sender(graph_server, tmp_path).send_raw(big, ["agency1@police.example"])
+    assert err.value.permanent and graph_server.graph.count("POST", "/sendMail") == 0
