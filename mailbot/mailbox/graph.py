@@ -26,6 +26,7 @@ import logging
 import time
 from datetime import datetime, timezone
 from typing import Callable, Iterator
+from urllib.parse import quote
 
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.mailbox.graph_client import GraphClient, GraphGone, GraphNotFound
@@ -149,7 +150,7 @@ class GraphMailbox:
         log.debug("graph %s: %d message(s) to fetch", self.name, len(order))
         for item_id in order:
             try:
-                mime = self.client.request("GET", f"messages/{item_id}/$value").body
+                mime = self.client.request("GET", f"messages/{quote(item_id, safe='')}/$value").body
             except GraphNotFound:
                 self._pending.pop(item_id, None)  # moved or deleted by a person since
                 self._keep_link()
@@ -159,7 +160,7 @@ class GraphMailbox:
     def move(self, ref: MailRef, folder: Folder) -> None:
         target = self._targets()[Folder(folder)]
         try:
-            self.client.request("POST", f"messages/{ref.uid}/move", json={"destinationId": target})
+            self.client.request("POST", f"messages/{quote(ref.uid, safe='')}/move", json={"destinationId": target})
         except GraphNotFound:
             log.debug("graph %s: item already gone from inbox", self.name)
         self._pending.pop(ref.uid, None)

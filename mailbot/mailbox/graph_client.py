@@ -172,6 +172,9 @@ class GraphClient:
                 self._drop_token()
                 renewed = True
                 continue
+            if resp.status_code == 503 and not idempotent and "Retry-After" not in resp.headers:
+                # Throttling comes with Retry-After; a bare 503 may be a gateway that lost the answer.
+                raise GraphUncertain(f"Graph answered 503 ({_error_code(resp)}) for {method}")
             if resp.status_code in _THROTTLED:
                 failures += 1
                 wait = _retry_after(resp, self._backoff(failures))

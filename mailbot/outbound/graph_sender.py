@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
@@ -120,6 +121,7 @@ class GraphSender:
         self.notes = notes or GraphSendNotes(None)
         self.sent_items_grace = sent_items_grace
         self._now = now
+        self._lock = threading.Lock()  # the deliverer and the scheduler's tick may both send
 
     def send(self, message: EmailMessage, recipients: list[str]) -> None:
         from mailbot.outbound.smtp import wire_form
@@ -127,6 +129,10 @@ class GraphSender:
         self.send_raw(wire_form(message), recipients)
 
     def send_raw(self, raw: bytes, recipients: list[str]) -> None:
+        with self._lock:
+            self._send_raw(raw, recipients)
+
+    def _send_raw(self, raw: bytes, recipients: list[str]) -> None:
         if not recipients:
             raise SendError("no recipients given", permanent=True)
         message_id = str(_head(raw).get("Message-ID") or "").strip()

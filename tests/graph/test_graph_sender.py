@@ -158,3 +158,16 @@ def test_a_mime_beyond_graphs_request_limit_is_refused_before_it_goes(graph_serv
     with pytest.raises(SendError, match="too large for Graph sendMail") as err:
         _sender(graph_server, tmp_path).send_raw(big, ["agency1@police.example"])
     assert err.value.permanent and graph_server.graph.count("POST", "/sendMail") == 0
+
+
+def test_a_bare_503_on_send_is_settled_in_sent_items_but_a_throttling_503_is_waited_out(graph_server, tmp_path):
+    g = graph_server.graph
+    sleeps: list[float] = []
+    sender = _sender(graph_server, tmp_path, sleeps=sleeps)
+    g.fault("/sendMail", status=503, retry_after=2)  # throttled: not done, try again after 2 s
+    sender.send_raw(_raw(1), ["agency1@police.example"])
+    assert sleeps == [2.0] and len(g.received()) == 1
+    g.fault("/sendMail", status=503)  # no Retry-After: it may have gone
+    with pytest.raises(SendError, match="answer lost"):
+        sender.send_raw(_raw(2), ["agency2@police.example"])
+    assert sender.notes.get("<out-2.ws-2026-0001@westsussex-scb.example>")[0] == "sending"
