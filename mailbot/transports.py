@@ -102,10 +102,18 @@ def graph_mailbox_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *
     from mailbot.mailbox.graph_state import FileDeltaState
 
     client = graph_client_from_config(board, cfg, data_dir, http_client=http_client)
+    subscription = None
+    if cfg.notifications is not None:
+        from mailbot.mailbox.graph_notify import NotificationListener, Subscription
+
+        host, _, port = cfg.notifications.listen.rpartition(":")
+        listener = NotificationListener(cfg.notifications.client_state.resolve() or "", host, int(port)).start()
+        subscription = Subscription(graph_client_from_config(board, cfg, data_dir, http_client=http_client),
+                                    listener, cfg.notifications.public_url)
     state = FileDeltaState(data_dir / f"{board.slug}-graph-delta.json", mailbox=f"{cfg.tenant}/{cfg.user}")
     return Impl(f"graph:{board.slug}", client, state=state, processed_folder=cfg.processed_folder,
                 needs_attention_folder=cfg.attention_folder, folder_parent=cfg.folders_under,
-                poll_interval=float(cfg.poll_seconds))
+                subscription=subscription, poll_interval=float(cfg.poll_seconds))
 
 
 def graph_sender_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *, http_client=None):  # noqa: ANN001, ANN201

@@ -134,6 +134,31 @@ class GraphCredential(_Strict):
         return self
 
 
+class GraphNotifications(_Strict):
+    """Change notifications: Graph posts to ``public_url`` (HTTPS, a reverse proxy to ``listen``)."""
+
+    public_url: str
+    #: host:port the daemon listens on for the proxy (loopback unless the proxy is elsewhere).
+    listen: str = "127.0.0.1:8765"
+    #: A random string Graph sends back with every notification (at least 32 characters).
+    client_state: SecretRef
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_only(cls, v: str) -> str:
+        if not v.startswith("https://"):
+            raise ValueError("Graph only posts to an https:// address")
+        return v
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("listen must be host:port, e.g. 127.0.0.1:8765")
+        return v
+
+
 class GraphMailbox(_Strict):
     """Microsoft 365 over Microsoft Graph, app-only (see docs/microsoft-365.md)."""
 
@@ -147,6 +172,8 @@ class GraphMailbox(_Strict):
     attention_folder: str = "needs-attention"
     #: ``inbox``: the folders are the Inbox's subfolders; ``msgfolderroot``: top level (as IMAP made them).
     folders_under: Literal["inbox", "msgfolderroot"] = "inbox"
+    #: Optional: wake at once on new mail (needs a public HTTPS address; see docs/microsoft-365.md).
+    notifications: GraphNotifications | None = None
     poll_seconds: float = Field(default=5.0, ge=1, le=300)
     #: National clouds only (e.g. https://graph.microsoft.us/v1.0, https://login.microsoftonline.us).
     endpoint: str = "https://graph.microsoft.com/v1.0"

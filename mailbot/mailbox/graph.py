@@ -17,7 +17,9 @@ ledger recognises (by sha256 and Message-ID). A link Graph has forgotten
 the ledger has not seen is acted on.
 
 Graph has no IDLE: ``wait`` sleeps ``poll_interval`` seconds (a few), so new
-mail is seen within that time for one request per poll.
+mail is seen within that time for one request per poll. Where change
+notifications reach us (``graph_notify``), a notification ends the wait at
+once; the delta query still decides what is new.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from urllib.parse import quote
 
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.mailbox.graph_client import GraphClient, GraphGone, GraphNotFound
+from mailbot.mailbox.graph_notify import Subscription
 from mailbot.mailbox.graph_state import DeltaState, MemoryDeltaState
 
 log = logging.getLogger("mailbot.inbound")
@@ -49,6 +52,7 @@ class GraphMailbox:
         processed_folder: str = Folder.PROCESSED.value,
         needs_attention_folder: str = Folder.NEEDS_ATTENTION.value,
         folder_parent: str = INBOX,
+        subscription: Subscription | None = None,
         poll_interval: float = 5.0,
         page_size: int = 50,
         sleep: Callable[[float], None] = time.sleep,
@@ -60,6 +64,8 @@ class GraphMailbox:
         self.folder_names = {Folder.PROCESSED: processed_folder, Folder.NEEDS_ATTENTION: needs_attention_folder}
         #: Where those folders live: under the Inbox, or ``msgfolderroot`` (top level, where IMAP made them).
         self.folder_parent = folder_parent
+        #: Change notifications, where the deployment can receive them: they end a wait early.
+        self.subscription = subscription
         self.poll_interval = poll_interval
         self.page_size = page_size
         self._sleep = sleep
@@ -168,9 +174,19 @@ class GraphMailbox:
         log.info("graph %s: moved an item to %s", self.name, self.folder_names[Folder(folder)])
 
     def wait(self, timeout: float) -> bool:
-        self._sleep(min(timeout, self.poll_interval))
-        return False
+        """Sleep the poll interval; with notifications, until Graph announces mail if sooner."""
+        if self.subscription is None:
+            self._sleep(min(timeout, self.poll_interval))
+            return False
+        self.subscription.due()
+        woken = self.subscription.listener.woken
+        announced = woken.wait(min(timeout, self.poll_interval))
+        woken.clear()
+        return announced
 
     def close(self) -> None:
+        if self.subscription is not None:
+            self.subscription.close()
+            self.subscription.listener.stop()
         self.client.close()
 

@@ -66,6 +66,8 @@ class FakeGraph:
     sent: list[tuple[list[str], bytes]] = field(default_factory=list)
     sent_at: list[float] = field(default_factory=list)  # time.perf_counter() of each 202 (benchmarks)
     forbidden: bool = False
+    subscriptions: dict[str, dict] = field(default_factory=dict)
+    notifications_lost: bool = False  # Graph's notification never arrives (delta must still find the mail)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _clock: itertools.count = field(default_factory=lambda: itertools.count(0))
@@ -89,7 +91,31 @@ class FakeGraph:
                           str(parsed["Message-ID"] or "").strip() or None)
             self.messages[msg.id] = msg
             self._event(msg.id, True)
+            if not self.notifications_lost:
+                for sub in self.subscriptions.values():
+                    self.post_to(sub, {"subscriptionId": sub["id"], "clientState": sub["clientState"],
+                                       "changeType": "created", "resource": f"Users/{self.user}/Messages/{msg.id}",
+                                       "resourceData": {"@odata.type": "#Microsoft.Graph.Message", "id": msg.id}})
             return msg.id
+
+    def post_to(self, sub: dict, item: dict, url_key: str = "notificationUrl") -> None:
+        """POST one notification as Graph does: from elsewhere, soon, without waiting on us."""
+        import requests
+
+        def post() -> None:
+            try:
+                requests.post(sub[url_key], json={"value": [{**item, "tenantId": "fake"}]}, timeout=10)
+            except requests.RequestException:
+                pass
+
+        threading.Thread(target=post, daemon=True).start()
+
+    def lifecycle(self, event: str) -> None:
+        for sub in list(self.subscriptions.values()):
+            if event == "subscriptionRemoved":
+                del self.subscriptions[sub["id"]]
+            self.post_to(sub, {"subscriptionId": sub["id"], "clientState": sub["clientState"],
+                               "lifecycleEvent": event}, "lifecycleNotificationUrl")
 
     def folder_ids(self, display: str) -> list[str]:
         """Message ids in a folder by display name ("Inbox", "processed", "Sent Items")."""
@@ -191,6 +217,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:

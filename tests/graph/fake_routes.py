@@ -22,6 +22,8 @@ def route(g: FakeGraph, method: str, path: str, query: dict, headers: dict, body
     auth = headers.get("Authorization", "")
     if not auth.startswith("Bearer ") or auth[7:] not in g.tokens:
         return 401, _error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."), {}, _JSON
+    if path.startswith("/v1.0/subscriptions"):
+        return _subscriptions(g, method, path, body)
     prefix = f"/v1.0/users/{g.user}/"
     if not path.startswith(prefix):
         return 404, _error("ErrorInvalidUser", "The requested user is invalid."), {}, _JSON
@@ -173,3 +175,35 @@ _ROUTES = [
     (r"GET mailFolders/([^/]+)", _folder_get),
     (r"POST sendMail", _send_mail),
 ]
+
+
+def _subscriptions(g: FakeGraph, method: str, path: str, body: bytes) -> Answer:
+    """POST (after validating the endpoint, as Graph does), PATCH to renew, DELETE."""
+    import json
+
+    import requests
+
+    sub_id = path.rsplit("/", 1)[-1] if path.count("/") > 2 else None
+    if method == "POST" and sub_id is None:
+        sub = json.loads(body)
+        try:  # Graph posts a validation token and wants it back, as text, within 10 s
+            echo = requests.post(sub["notificationUrl"], params={"validationToken": "Validation: ok 1"}, timeout=10)
+            valid = echo.status_code == 200 and echo.text == "Validation: ok 1"
+        except requests.RequestException:
+            valid = False
+        if not valid:
+            return 400, _error("ValidationError", "Subscription validation request failed."), {}, _JSON
+        sub["id"] = f"sub-{next(g._ids)}"
+        g.subscriptions[sub["id"]] = sub
+        return 201, sub, {}, _JSON
+    sub = g.subscriptions.get(sub_id or "")
+    if sub is None:
+        return 404, _error("ResourceNotFound", "The object was not found."), {}, _JSON
+    if method == "PATCH":
+        sub["expirationDateTime"] = json.loads(body)["expirationDateTime"]
+        sub["renewals"] = sub.get("renewals", 0) + 1
+        return 200, sub, {}, _JSON
+    if method == "DELETE":
+        del g.subscriptions[sub_id]
+        return 204, None, {}, _JSON
+    return 405, _error("MethodNotAllowed", "Not allowed."), {}, _JSON
