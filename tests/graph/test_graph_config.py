@@ -85,3 +85,13 @@ def test_a_pem_without_its_certificate_is_a_clear_config_error(tmp_path):
     key_only.write_text(Path(path).read_text().split("-----BEGIN CERTIFICATE-----")[0])
     with pytest.raises(ConfigError, match="private key and the certificate"):
         graph_credential(_settings(credential={"certificate": {"file": str(key_only)}}))
+
+
+def test_notifications_need_an_https_address_and_a_host_port():
+    ok = _settings(notifications={"public_url": "https://mailbot.council.example/graph/notify",
+                                  "client_state": {"env": "GRAPH_CLIENT_STATE"}})
+    assert ok.notifications.listen == "127.0.0.1:8765"
+    with pytest.raises(ValidationError, match="https"):
+        _settings(notifications={"public_url": "http://mailbot.council.example/n", "client_state": {"env": "S"}})
+    with pytest.raises(ValidationError, match="host:port"):
+        _settings(notifications={"public_url": "https://m.example/n", "listen": "8765", "client_state": {"env": "S"}})
