@@ -81,7 +81,7 @@ class GraphMailbox:
     # -- folders --------------------------------------------------------------
 
     def _targets(self) -> dict[Folder, str]:
-        """The handled-mail folders' ids under the Inbox, created on first use when missing."""
+        """The handled-mail folders' ids (under ``folder_parent``), created on first use when missing."""
         if self._folder_ids is None:
             found: dict[Folder, str] = {}
             for role, display in self.folder_names.items():
