@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import (REPO, SAMPLES, finish, ms, percentile, print_machine, referral_email,  # noqa: E402
                      temp_root, unique_docx)
-from tests.graph.fake_graph import FakeGraph, GraphServer  # noqa: E402
+from tests.graph.fake_graph import FakeGraph  # noqa: E402
+from tests.graph.fake_server import GraphServer  # noqa: E402
 
 FORM = SAMPLES / "forms/west-sussex/referral/referral-02.docx"
 AGENCIES = 8

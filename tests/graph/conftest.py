@@ -10,8 +10,9 @@ import requests
 from mailbot.config import GraphMailbox, GraphSending
 from mailbot.runtime import build_runtime
 from mailbot.transports import graph_mailbox_from_config, graph_sender_from_config
-from tests.flow.conftest import clock, maildir_runtime, sample_emails, ws_board  # noqa: F401 - fixtures
-from tests.graph.fake_graph import CLIENT_ID, TENANT, FakeGraph, GraphServer
+from tests.flow.conftest import clock, maildir_runtime, ws_board  # noqa: F401 - fixtures
+from tests.graph.fake_graph import CLIENT_ID, TENANT, FakeGraph
+from tests.graph.fake_server import GraphServer
 
 LOGIN = "https://login.microsoftonline.com"
 
