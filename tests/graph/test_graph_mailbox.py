@@ -225,3 +225,18 @@ def test_every_request_asks_for_immutable_ids(graph_server, monkeypatch):
     _handle_all(box)
     assert seen and all('IdType="ImmutableId"' in p for p in seen)
     assert json.dumps(seen).count("odata.maxpagesize") == 1
+
+
+def test_a_limited_fetch_keeps_the_rest_and_the_link_waits_for_them(graph_server, tmp_path):
+    g = graph_server.graph
+    state = FileDeltaState(tmp_path / "delta.json", mailbox="t/u")
+    box = _box(graph_server, state=state)
+    list(box.fetch_new())
+    empty = state.load()
+    for n in range(3):
+        g.deliver(_mail(n))
+    for incoming in box.fetch_new(limit=2):
+        box.move(incoming.ref, Folder.PROCESSED)
+    assert state.load() == empty  # the third was reported but not handled yet
+    assert _handle_all(box) == [_mail(2)]  # offered from memory, though the next round reports nothing
+    assert state.load() != empty and g.folder_ids("Inbox") == []
