@@ -7,7 +7,7 @@ import binascii
 import email
 import re
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 from email import policy
 
 from tests.graph.fake_graph import FakeGraph, Message, _error, sendmail_recipients
@@ -22,6 +22,8 @@ def route(g: FakeGraph, method: str, path: str, query: dict, headers: dict, body
     auth = headers.get("Authorization", "")
     if not auth.startswith("Bearer ") or auth[7:] not in g.tokens:
         return 401, _error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."), {}, _JSON
+    if path == "/v1.0/$batch":
+        return _batch(g, headers, body)
     if path.startswith("/v1.0/subscriptions"):
         return _subscriptions(g, method, path, body)
     prefix = f"/v1.0/users/{g.user}/"
@@ -207,3 +209,27 @@ def _subscriptions(g: FakeGraph, method: str, path: str, body: bytes) -> Answer:
         del g.subscriptions[sub_id]
         return 204, None, {}, _JSON
     return 405, _error("MethodNotAllowed", "Not allowed."), {}, _JSON
+
+
+def _batch(g: FakeGraph, headers: dict, body: bytes) -> Answer:
+    """JSON batching: each request answered as if sent alone (at most 20), in one 200."""
+    import json
+
+    requests_ = json.loads(body).get("requests", [])
+    if len(requests_) > 20:
+        return 400, _error("BadRequest", "Batch request exceeds the maximum of 20 requests."), {}, _JSON
+    responses = []
+    for r in requests_:
+        url = unquote(r["url"])
+        fault = next((f for f in g.faults if f.match in f"{r['method']} {url}" and f.times > 0), None)
+        if fault is not None:
+            fault.times -= 1
+            responses.append({"id": r["id"], "status": fault.status,
+                              "headers": {"Retry-After": str(int(fault.retry_after or 1))},
+                              "body": _error("ApplicationThrottled", "Injected by the test.")})
+            continue
+        sub_headers = {"Authorization": headers.get("Authorization", ""), **r.get("headers", {})}
+        status, answer, _h, _ct = route(g, r["method"], f"/v1.0{url}", {}, sub_headers,
+                                        json.dumps(r.get("body") or {}).encode())
+        responses.append({"id": r["id"], "status": status, "headers": {}, "body": answer})
+    return 200, {"responses": responses}, {}, _JSON

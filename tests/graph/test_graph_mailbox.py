@@ -240,3 +240,20 @@ def test_a_limited_fetch_keeps_the_rest_and_the_link_waits_for_them(graph_server
     assert state.load() == empty  # the third was reported but not handled yet
     assert _handle_all(box) == [_mail(2)]  # offered from memory, though the next round reports nothing
     assert state.load() != empty and g.folder_ids("Inbox") == []
+
+
+def test_moves_go_twenty_to_a_batch_and_a_throttled_one_is_moved_alone(graph_server, tmp_path):
+    g = graph_server.graph
+    state = FileDeltaState(tmp_path / "delta.json", mailbox="t/u")
+    box = _box(graph_server, state=state)
+    list(box.fetch_new())
+    empty = state.load()
+    for n in range(25):
+        g.deliver(_mail(n))
+    incoming = list(box.fetch_new())
+    g.fault(f"/messages/{incoming[3].ref.uid}/move", status=429, retry_after=1)
+    before = g.count("POST", "/move")
+    box.move_many([(m.ref, Folder.PROCESSED) for m in incoming])
+    assert g.count("POST", "/$batch") == 2 and g.count("POST", "/move") - before == 1  # 20 + 5, one again alone
+    assert g.folder_ids("Inbox") == [] and len(g.folder_ids("processed")) == 25
+    assert state.load() != empty
