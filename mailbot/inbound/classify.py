@@ -16,6 +16,9 @@ from typing import Any
 from mailbot.config import BoardConfig
 from mailbot.directory import Directory, Identity
 from mailbot.inbound.authresults import failed, trusted_results
+from mailbot.inbound.autoreply import auto_reply_reasons
+from mailbot.inbound.delivery import DELAYED, FAILED
+from mailbot.inbound.delivery import DELIVERED as DELIVERED_ACTION
 from mailbot.inbound.message import MailMessage
 
 # Kinds -------------------------------------------------------------------------
@@ -26,6 +29,10 @@ CHAIR_REPLY = "chair_reply"
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"
 DELAY = "delivery_delay"
+#: A report that our email was delivered (``Action: delivered`` / ``relayed``).
+DELIVERED = "delivery_report"
+#: An abuse feedback report (RFC 5965 ARF) about mail sent from our address.
+FEEDBACK_REPORT = "feedback_report"
 READ_RECEIPT = "read_receipt"
 MAILING_LIST = "mailing_list"
 UNKNOWN_SENDER = "unknown_sender"
@@ -38,7 +45,7 @@ BOARD_MAIL = "board_mail"
 PACK_REQUEST = "pack_request"
 
 #: Kinds that are recorded and otherwise left alone (no reply, no case change).
-MACHINE_KINDS = {AUTO_REPLY, DELAY, READ_RECEIPT, MAILING_LIST}
+MACHINE_KINDS = {AUTO_REPLY, DELAY, DELIVERED, FEEDBACK_REPORT, READ_RECEIPT, MAILING_LIST}
 
 
 @dataclass(frozen=True)
@@ -81,19 +88,17 @@ class Classification:
     thread: SentInfo | None = None
     #: For bounces and delays: the Message-ID of our email that failed.
     original_message_id: str | None = None
+    #: For bounces and delays: the addresses the report names.
+    failed_recipients: list[str] = field(default_factory=list)
 
     @property
     def agency_name(self) -> str | None:
         return self.identity.agency.name if self.identity.agency else None
 
 
+#: Hotmail's junk-mail reports are not RFC 5965 ARF but say so in the subject.
+_COMPLAINT = re.compile(r"(?i)^\s*complaint about message from\b")
 _REF = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{4})\b")
-_AUTO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|abwesend|auto)\s*:",
-    re.IGNORECASE,
-)
-_DSN_ACTION = re.compile(r"(?im)^\s*Action:\s*([a-z]+)")
-_ORIGINAL_ID = re.compile(r"(?im)^\s*Message-ID:\s*(<[^>\s]+>)")
 
 
 _PACK = re.compile(r"^\s*PACK\s*:?\s*\[?\s*([A-Z]{2,5}-\d{4}-\d{4})\s*\]?(?:\s+ON\b\s*:?\s*(.*?))?\s*$",
@@ -121,63 +126,24 @@ def subject_reference(subject: str, prefix: str) -> str | None:
     return None
 
 
-def _delivery_report(msg: MailMessage) -> tuple[str | None, str | None]:
-    """(``failed`` / ``delayed`` / …, the original Message-ID) of a DSN."""
-    actions: list[str] = []
-    original = None
-    if msg.email is not None:
-        for part in msg.email.walk():
-            ctype = part.get_content_type()
-            if ctype == "message/delivery-status":
-                payload = part.get_payload()
-                blocks = payload if isinstance(payload, list) else [payload]
-                for block in blocks:
-                    text = block.as_string() if hasattr(block, "as_string") else str(block)
-                    actions += [a.lower() for a in _DSN_ACTION.findall(text)]
-            elif ctype in ("text/rfc822-headers", "message/rfc822") and original is None:
-                try:
-                    text = part.as_string()
-                except Exception:
-                    text = ""
-                found = _ORIGINAL_ID.findall(text)
-                original = found[0] if found else None
-    if "failed" in actions:
-        return "failed", original
-    if "delayed" in actions:
-        return "delayed", original
-    return (actions[0] if actions else None), original
+def machine_kind(msg: MailMessage) -> Classification | None:
+    """Mail no person wrote (delivery reports, receipts, auto-replies, lists), or None.
 
-
-def _auto_reply_reasons(msg: MailMessage) -> list[str]:
-    reasons = []
-    auto = (msg.header("auto-submitted") or "").strip().lower()
-    if auto and not auto.startswith("no"):
-        reasons.append(f"Auto-Submitted: {auto.split(';')[0]}")
-    if msg.header("x-autoreply") or msg.header("x-autorespond"):
-        reasons.append("X-Autoreply header")
-    if (msg.header("precedence") or "").strip().lower() == "auto_reply":
-        reasons.append("Precedence: auto_reply")
-    if _AUTO_SUBJECT.match(msg.subject or "") and not msg.attachments:
-        reasons.append("automatic-reply subject")
-    return reasons
-
-
-def reads_mime_tree(msg: MailMessage) -> bool:
-    """Whether classifying needs ``msg.email`` (the parsed MIME tree): delivery reports only."""
-    if msg.report_type == "disposition-notification":
-        return False
-    return msg.report_type == "delivery-status" or msg.from_addr.startswith(("mailer-daemon@", "postmaster@"))
-
-
-def _machine_kind(msg: MailMessage) -> Classification | None:
-    if msg.report_type == "disposition-notification":
+    Delivery reports come first: servers mark them ``Auto-Submitted`` or
+    ``Precedence: bulk`` too, and the business manager must still learn that
+    an agency's address failed.
+    """
+    if msg.report_type == "feedback-report" or _COMPLAINT.match(msg.subject or ""):
+        return Classification(FEEDBACK_REPORT, ["an abuse feedback report (ARF)"])
+    report = msg.delivery
+    if msg.report_type == "disposition-notification" and (report is None or not report.by_wording):
         return Classification(READ_RECEIPT, ["disposition-notification report"])
-    if reads_mime_tree(msg):
-        action, original = _delivery_report(msg)
-        if action == "delayed":
-            return Classification(DELAY, ["delivery-status report: delayed"], original_message_id=original)
-        return Classification(BOUNCE, [f"delivery-status report: {action or 'failed'}"], original_message_id=original)
-    auto = _auto_reply_reasons(msg)
+    if report is not None:
+        kind = {FAILED: BOUNCE, DELAYED: DELAY, DELIVERED_ACTION: DELIVERED}[report.action]
+        why = [f"{'; '.join(report.reasons)}: {report.action}"]
+        return Classification(kind, why, original_message_id=report.original_message_id,
+                              failed_recipients=list(report.recipients))
+    auto = auto_reply_reasons(msg.subject, msg.headers, msg.new_text, bool(msg.attachments))
     if auto:
         return Classification(AUTO_REPLY, auto)
     precedence = (msg.header("precedence") or "").strip().lower()
@@ -197,7 +163,7 @@ def classify(
 ) -> Classification:
     """Decide what ``msg`` is. ``known_reference`` is the subject's case
     reference when that case exists; ``thread`` is our earlier email it answers."""
-    machine = _machine_kind(msg)
+    machine = machine_kind(msg)
     if machine:
         if machine.kind in (BOUNCE, DELAY) and machine.original_message_id is None:
             machine.original_message_id = thread.message_id if thread else None

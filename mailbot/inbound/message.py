@@ -34,6 +34,7 @@ from mailparser_reply import EmailReplyParser
 
 from mailbot.errors import MailbotError
 from mailbot.inbound.attachments import Attachment, collect_attachments
+from mailbot.inbound.delivery import DeliveryReport, delivery_report
 
 _MSGID = re.compile(r"<[^<>\s]{1,998}>")
 MAX_HEADER_BYTES = 256 * 1024
@@ -82,8 +83,10 @@ class MailMessage:
     attachments: list[Attachment] = field(default_factory=list)
     content_type: str = "text/plain"
     report_type: str | None = None
-    #: The parsed MIME tree; None when read ahead in a worker (``parse_ahead``),
-    #: which never does so for the only messages that use it (``classify.reads_mime_tree``).
+    #: What a delivery report says (failed / delayed / delivered, for whom); None for other mail.
+    delivery: DeliveryReport | None = None
+    #: The parsed MIME tree; None when read ahead in a worker (``parse_ahead``): nothing
+    #: after reading needs it (delivery reports are read here, into ``delivery``).
     email: EmailMessage | None = None
 
     def header(self, name: str) -> str | None:
@@ -332,11 +335,13 @@ def _read(raw: bytes, msg: Message) -> MailMessage:
     text = body_text(msg)
     attachments = collect_attachments(msg)
     ctype = msg.get_content_type()
+    report_type = (str(msg.get_param("report-type") or "").lower() or None) if ctype == "multipart/report" else None
+    subject = (headers.get("subject") or [""])[0]
     mid = _ids(headers.get("message-id", [""])[0] if headers.get("message-id") else "")
     return MailMessage(
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         message_id=mid[0] if mid else None,
-        subject=(headers.get("subject") or [""])[0],
+        subject=subject,
         from_addr=addr,
         from_name=name,
         sender_addr=sender[0] if sender else None,
@@ -350,6 +355,7 @@ def _read(raw: bytes, msg: Message) -> MailMessage:
         new_text=new_text(text),
         attachments=attachments,
         content_type=ctype,
-        report_type=(msg.get_param("report-type") or None) if ctype == "multipart/report" else None,
+        report_type=report_type,
+        delivery=delivery_report(msg, subject, (headers.get("from") or [""])[0], addr, report_type, text, headers),
         email=msg if isinstance(msg, EmailMessage) else None,
     )
