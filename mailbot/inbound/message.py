@@ -30,11 +30,12 @@ from email import errors
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
-from mailparser_reply import EmailReplyParser
+import html as htmllib
 
 from mailbot.errors import MailbotError
 from mailbot.inbound.attachments import Attachment, collect_attachments
 from mailbot.inbound.delivery import DeliveryReport, delivery_report
+from mailbot.inbound.replytext import new_text as reply_new_text
 
 _MSGID = re.compile(r"<[^<>\s]{1,998}>")
 MAX_HEADER_BYTES = 256 * 1024
@@ -51,11 +52,6 @@ _BOUNDARY_PARAM = re.compile(rb"(?i)boundary[ \t]*=")
 MAX_THREAD_IDS = 50
 #: Text scanned for the sender's new words (replies put them first).
 MAX_SCAN_CHARS = 32 * 1024
-#: What the reply parser sees: its patterns (``On\s(.+?\s?.+?)\s?wrote:``)
-#: cost quadratic time in a line's length, so lines are wrapped and the
-#: text capped; 8 KB of new words is far more than any answer needs.
-MAX_REPLY_CHARS = 8 * 1024
-MAX_REPLY_LINE = 500
 #: HTML converted to text for the body (the rest is quoted history).
 MAX_HTML_CHARS = 2 * 1024 * 1024
 
@@ -226,11 +222,14 @@ def _drop_elements(html: str, tag: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """A rough text of an HTML body; Outlook's reply separator ends the new text.
+    """The text of an HTML body as it reads on screen: paragraphs apart, quotes marked ``>``.
 
-    Every pattern here is bounded (no ``.*?`` over the whole body, no
-    unbounded run that can restart at every character), so hostile HTML
-    costs linear time.
+    Newlines in the HTML source are spaces (Outlook wraps its source
+    anywhere); ``<br>`` and block ends are line breaks, ``</p>`` ends a
+    paragraph; ``<blockquote>`` content is prefixed ``>`` like a plain-text
+    quote; Outlook's reply container (``divRplyFwdMsg``/``appendonsend``)
+    ends the new text. Every pattern is bounded, so hostile HTML costs
+    linear time.
     """
     html = html[:MAX_HTML_CHARS]
     for tag in ("script", "style", "head"):
@@ -241,18 +240,27 @@ def html_to_text(html: str) -> str:
     elif "divRplyFwdMsg" in html:
         hr = re.search(r"(?i)<hr\b", html)
         html = html[: hr.start()] if hr else html
-    html = re.sub(r"(?i)<br[ \t\r\n]{0,20}/?>|</p>|</div>|</tr>", "\n", html)
-    text = re.sub(r"<[^<>]*>", "", html)
-    import html as htmllib
+    html = re.sub(r"[\r\n\t]+", " ", html)
+    html = re.sub(r"(?i)<blockquote\b[^<>]{0,2000}>", "\n\x01", html)
+    html = re.sub(r"(?i)</blockquote[ \t]{0,20}>", "\x02\n", html)
+    html = re.sub(r"(?i)</p[ \t]{0,20}>", "\n\n", html)
+    html = re.sub(r"(?i)<br\b[^<>]{0,200}>|</div[ \t]{0,20}>|</tr[ \t]{0,20}>|<hr\b[^<>]{0,200}>|</h\d>|</li>",
+                  "\n", html)
+    text = htmllib.unescape(re.sub(r"<[^<>]*>", "", html))
+    return _mark_quotes(text)
 
-    return htmllib.unescape(text)
 
-
-# Horizontal space only: ``\s*`` after ``^`` would cross lines and restart at each one.
-_OUTLOOK_BLOCK = re.compile(
-    r"(?im)^[ \t]*(-{2,}[ \t]*Original Message[ \t]*-{2,}|_{5,}|From:[ \t].*\n[ \t]*(Sent|Date):\s)"
-)
-_SENT_FROM = re.compile(r"(?im)^[ \t]*Sent from my \w+.*$")
+def _mark_quotes(text: str) -> str:
+    """Lines between blockquote marks (\\x01 … \\x02) prefixed ``>``, once per level."""
+    out: list[str] = []
+    depth = 0
+    for line in text.split("\n"):
+        opens, closes = line.count("\x01"), line.count("\x02")
+        depth += opens
+        clean = line.replace("\x01", "").replace("\x02", "").strip(" ")
+        out.append(("> " * depth + clean) if depth and clean.strip() else clean)
+        depth = max(0, depth - closes)
+    return "\n".join(out)
 
 
 def _tidy(text: str) -> str:
@@ -267,39 +275,9 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def _wrapped(text: str) -> str:
-    """At most 8 KB, no line over 500 characters (long lines broken at a space)."""
-    out: list[str] = []
-    size = 0
-    for line in text.splitlines():
-        while len(line) > MAX_REPLY_LINE:
-            cut = line.rfind(" ", 0, MAX_REPLY_LINE)
-            cut = cut if cut > 0 else MAX_REPLY_LINE
-            out.append(line[:cut])
-            size += cut + 1
-            line = line[cut:].lstrip()
-        out.append(line)
-        size += len(line) + 1
-        if size >= MAX_REPLY_CHARS:
-            break
-    return "\n".join(out)[:MAX_REPLY_CHARS]
-
-
 def new_text(text: str) -> str:
-    """Only what the sender wrote now: no quoted history, signatures or client footers."""
-    text = _tidy(text)
-    cut = _OUTLOOK_BLOCK.search(text)
-    if cut:
-        text = text[: cut.start()]
-    text = _wrapped(text)
-    try:
-        parsed = EmailReplyParser(languages=["en"]).parse_reply(text=text)
-    except Exception:
-        parsed = text
-    lines = [ln for ln in (parsed or "").splitlines() if not ln.lstrip().startswith(">")]
-    out = "\n".join(lines).strip()
-    out = _SENT_FROM.sub("", out).strip()
-    return out
+    """Only what the sender wrote now (``replytext``): no quoted history, signatures or client footers."""
+    return reply_new_text(_tidy(text))
 
 
 def read_message(raw: bytes) -> MailMessage:
