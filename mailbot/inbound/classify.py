@@ -20,6 +20,7 @@ from mailbot.inbound.autoreply import auto_reply_reasons
 from mailbot.inbound.delivery import DELAYED, FAILED
 from mailbot.inbound.delivery import DELIVERED as DELIVERED_ACTION
 from mailbot.inbound.message import MailMessage
+from mailbot.workflow.answers import says_not_known
 
 # Kinds -------------------------------------------------------------------------
 REFERRAL = "referral"
@@ -199,10 +200,11 @@ def classify(
         return Classification(REFERRAL, ["a referral form is attached"], **base)
     if identity.role != "agency":
         return Classification(BOARD_MAIL, [f"from the board's {identity.role.replace('_', ' ')}"], **base)
+    text = " ".join(msg.new_text.lower().split())
+    said = says_not_known(msg.subject, msg.new_text) or next((p for p in not_known_phrases if p.lower() in text), None)
+    if reference and said:
+        return Classification(NOT_KNOWN, [f"the reply says the child is not known ('{said[:60]}')"], **base)
     if not_forms:
         return Classification(NOT_A_FORM, ["attachment is not a recognised form"], **base)
-    text = " ".join(msg.new_text.lower().split())
-    if reference and any(p.lower() in text for p in not_known_phrases):
-        return Classification(NOT_KNOWN, ["the reply says the child is not known"], **base)
     why = "a reply with no form attached" if reference else "no case reference, thread or form"
     return Classification(UNMATCHED, [why], **base)

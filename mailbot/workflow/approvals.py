@@ -208,7 +208,7 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
     docs, others, doc_problem = _edited_document(msg)
     if doc_problem:
         return _refuse(s, rt, msg, draft, case, doc_problem, msg_row_id)
-    answer = answers.read_answer(msg.new_text)
+    answer = answers.read_answer(msg.new_text, document_attached=bool(docs), other_attached=bool(others))
     if answer.verb == answers.REJECT:
         draft.status, draft.decided_at, draft.reason = REJECTED, utc(rt.now()), answer.reason
         audit(s, rt, "draft_rejected", f"draft {draft.id} ({draft.kind})", case)

@@ -37,12 +37,13 @@ def reply_text(corpus: str, name: str) -> str:
     return (CORPORA / corpus / name).read_text(encoding="utf-8", errors="replace")
 
 
-def as_message(body: str, html: bool = False, frm: str = "Alex Reader <alex@agency.example>") -> bytes:
+def as_message(body: str, html: bool = False, frm: str = "Alex Reader <alex@agency.example>",
+               subject: str = "Re: Scoping request [WS-2026-0001]") -> bytes:
     """A reply whose body is ``body`` (plain text or HTML), as a mail client would send it."""
     m = EmailMessage()
     m["From"] = frm
     m["To"] = "lscb@board.example"
-    m["Subject"] = "Re: Scoping request [WS-2026-0001]"
+    m["Subject"] = subject
     m["Message-ID"] = "<corpus@agency.example>"
     m.set_content(body, subtype="html" if html else "plain")
     return bytes(m)
