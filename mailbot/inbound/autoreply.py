@@ -23,7 +23,7 @@ _SUBJECT = re.compile(
     r"(?i)^\s*((re|aw|sv|vs|antw|r|ref)\s*:\s*)?("
     r"auto(matic|matische|matisk|matico|matique|maattinen)?[- ]?(reply|response|respons|responder|antwort|"
     r"svar|risposta|réponse|respuesta|resposta|antwoord|vastaus|odpowied)|"
-    r"(réponse|respuesta|resposta|risposta|odpowiedź) automatic|autosvar|autoreply|autorespond|"
+    r"(réponse|respuesta|resposta|risposta|odpowiedź) automat\w*|autosvar|autoreply|autorespond|"
     r"out of (the )?office|ooo\b|away from (the |my )?office|on (annual )?leave|on holiday|vacation|"
     r"abwesenheit|abwesend|absence notice|notice of absence|absent(e)? du bureau|fuera de la oficina|fuori (ufficio|sede)|"
     r"niet aanwezig|afwezig|afwezigheid|fraværende|frånvaro|fora do escritório|poza biurem|nieobecn|"
