@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mailbot.config import load_board  # noqa: E402
-from mailbot.demo_steps import local_nine, step_day  # noqa: E402
+from mailbot.demo.days import local_nine, step_day  # noqa: E402
 from mailbot.runtime import BoardRuntime, FixedClock, build_runtime  # noqa: E402
 from mailbot.store.db import open_store, sqlite_url  # noqa: E402
 from mailbot.store.models import Case, MessageSeen, ScopingRequest  # noqa: E402

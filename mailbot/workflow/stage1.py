@@ -21,7 +21,15 @@ from mailbot.outbound import outbox
 from mailbot.outbound.compose import OutgoingAttachment, document_template
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, Record, ScopingRequest
-from mailbot.workflow.cases import Outcome, find_case, open_case
+from mailbot.workflow.cases import (
+    ALL_RETURNS_IN,
+    ANSWER_RECORDED,
+    AWAITING_DECISION,
+    SCOPING,
+    Outcome,
+    find_case,
+    open_case,
+)
 from mailbot.workflow.common import audit, notify_business_managers, reply, store_attachment, utc
 
 log = logging.getLogger("mailbot.workflow")
@@ -211,8 +219,7 @@ def handle_return(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classific
     reply(s, rt, "scoping/thanks", kind="thanks", to=msg.from_addr, dedupe_key=f"thanks:{msg_row_id}",
           in_reply_to=msg.message_id, references=msg.references, case=case,
           context={"agency": cls.agency_name, "sender_name": msg.from_name, "not_known": False})
-    _maybe_all_answered(s, rt, case)
-    return Outcome(Folder.PROCESSED, None, case)
+    return Outcome(Folder.PROCESSED, None, case, events=_answered_events(s, rt, case))
 
 
 def handle_not_known(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
@@ -230,18 +237,24 @@ def handle_not_known(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classi
         reply(s, rt, "scoping/thanks", kind="thanks", to=msg.from_addr, dedupe_key=f"thanks:{msg_row_id}",
               in_reply_to=msg.message_id, references=msg.references, case=case,
               context={"agency": request.agency, "sender_name": msg.from_name, "not_known": True})
-        _maybe_all_answered(s, rt, case)
+        return Outcome(Folder.PROCESSED, None, case, events=_answered_events(s, rt, case))
     return Outcome(Folder.PROCESSED, None, case)
 
 
-def _maybe_all_answered(s: Session, rt: BoardRuntime, case: Case) -> None:
-    s.flush()
-    open_requests = [r for r in case.requests if r.status == "outstanding"]
-    if case.requests and not open_requests:
-        audit(s, rt, "all_returns_in", f"{len(case.requests)} agencies answered", case)
-        from mailbot.workflow import hooks
+def _answered_events(s: Session, rt: BoardRuntime, case: Case) -> tuple[str, ...]:
+    """An answer was recorded; if it was the last one outstanding, every return is in.
 
-        hooks.all_returns_in(s, rt, case)
+    Every agency asked has answered: the case waits for the decision. What
+    follows (the scoping pack, process.md stage 1 step 6) is the layer
+    above's to do, in this same transaction: the events say what happened.
+    """
+    s.flush()
+    if not case.requests or any(r.status == "outstanding" for r in case.requests):
+        return (ANSWER_RECORDED,)
+    audit(s, rt, "all_returns_in", f"{len(case.requests)} agencies answered", case)
+    if case.stage == SCOPING:
+        case.stage = AWAITING_DECISION
+    return (ANSWER_RECORDED, ALL_RETURNS_IN)
 
 
 def handle_bounce(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
