@@ -34,6 +34,7 @@ import html as htmllib
 
 from mailbot.errors import MailbotError
 from mailbot.inbound.attachments import Attachment, collect_attachments
+from mailbot.inbound.autoreply import automatic
 from mailbot.inbound.delivery import DeliveryReport, delivery_report
 from mailbot.inbound.replytext import new_text as reply_new_text
 from mailbot.sizes import too_large
@@ -92,6 +93,11 @@ class MailMessage:
 
     def header_all(self, name: str) -> list[str]:
         return self.headers.get(name.lower(), [])
+
+    @property
+    def automatic(self) -> bool:
+        """Any sign a machine sent it (``autoreply.automatic``): mailbot never writes back to it."""
+        return self.delivery is not None or automatic(self.headers, self.from_addr)
 
     @property
     def thread_ids(self) -> list[str]:

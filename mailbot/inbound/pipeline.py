@@ -67,6 +67,8 @@ ACTIONS: dict[str, Handler] = {
     # held, and a reply that names a draft is noted on it as refused
     k.UNKNOWN_SENDER: approvals.handle_untrusted,
     k.SPOOFED: approvals.handle_untrusted,
+    # held; one that answers a draft is refused: approvals must come from the Chair
+    k.BOARD_MAIL: approvals.handle_board_mail,
 }
 #: What follows a case event a handler reports (``Outcome.events``), in this order,
 #: in the same transaction: the layer above calls the next stage, never the stage below it.
@@ -170,7 +172,7 @@ def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSee
         reason=outcome.reason or "mailbot could not settle this message alone",
         details=details,
     )
-    if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr:
+    if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr and not msg.automatic:
         reply(s, rt, "intake/unreadable", kind="unreadable_notice", to=msg.from_addr,
               dedupe_key=f"unreadable:{row.id}", in_reply_to=msg.message_id,
               references=msg.references, case=outcome.case,
