@@ -20,6 +20,7 @@ from mailbot.inbound.autoreply import auto_reply_reasons
 from mailbot.inbound.delivery import DELAYED, FAILED
 from mailbot.inbound.delivery import DELIVERED as DELIVERED_ACTION
 from mailbot.inbound.message import MailMessage
+from mailbot.inbound.portal import portal_pointer
 from mailbot.workflow.answers import says_not_known
 
 # Kinds -------------------------------------------------------------------------
@@ -42,6 +43,8 @@ UNREADABLE = "unreadable_attachment"
 NOT_A_FORM = "not_a_form"
 UNMATCHED = "unmatched"
 BOARD_MAIL = "board_mail"
+#: An agency's answer that is only a pointer: an encrypted-mail portal or a cloud-share link.
+PORTAL_POINTER = "portal_pointer"
 #: A business manager's email command: subject ``PACK <case reference>``.
 PACK_REQUEST = "pack_request"
 
@@ -190,6 +193,9 @@ def classify(
     problems = [f for f in forms if f.error and f.error_kind != "not_a_form"]
     not_forms = [f for f in forms if f.error_kind == "not_a_form"]
     kinds = {f.form_type for f in records}
+    pointer = None if records else portal_pointer(msg.subject, msg.text, [a.filename for a in msg.attachments])
+    if pointer and identity.role == "agency":
+        return Classification(PORTAL_POINTER, [f"the reply is {pointer}: the form must be opened there"], **base)
     if problems and not records:
         return Classification(UNREADABLE, [problems[0].error or "attachment could not be read"], **base)
     if kinds & {"scoping_return", "chronology"}:

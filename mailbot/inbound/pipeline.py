@@ -34,7 +34,7 @@ from mailbot.pack import actions as pack_actions
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
-from mailbot.workflow import approvals, stage1
+from mailbot.workflow import approvals, pointers, stage1
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,
@@ -64,6 +64,8 @@ ACTIONS: dict[str, Handler] = {
     k.BOUNCE: stage1.handle_bounce,
     k.CHAIR_REPLY: approvals.handle_chair_reply,
     k.PACK_REQUEST: pack_actions.handle_pack_request,
+    # held for a person, the agency's request not chased meanwhile
+    k.PORTAL_POINTER: pointers.handle_portal_pointer,
     # held, and a reply that names a draft is noted on it as refused
     k.UNKNOWN_SENDER: approvals.handle_untrusted,
     k.SPOOFED: approvals.handle_untrusted,

@@ -158,6 +158,9 @@ class ScopingRequest(Base):
     chase_level: Mapped[int] = mapped_column(Integer, default=0)
     last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
     bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The agency answered in a form mailbot cannot read alone (a portal or a link): not
+    #: chased while a person settles it.
+    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship(back_populates="requests")
 

@@ -145,7 +145,7 @@ def chase_request(s: Session, rt: BoardRuntime, request: ScopingRequest, today: 
     """Send the one step due today for ``request``, if any; True when one was queued."""
     case = request.case
     if (case.status != "open" or request.status != "outstanding" or request.bounced_at is not None
-            or request.last_chased_on == today):
+            or request.held_at is not None or request.last_chased_on == today):
         return False
     step, skipped = next_step(rt, request, today)
     if step is None:
@@ -170,7 +170,7 @@ def outstanding_ids(s: Session, rt: BoardRuntime, today: dt.date) -> list[int]:
     return list(s.scalars(
         select(ScopingRequest.id).join(Case)
         .where(Case.board == rt.slug, Case.status == "open", ScopingRequest.status == "outstanding",
-               ScopingRequest.bounced_at.is_(None), ScopingRequest.due_on < today)
+               ScopingRequest.bounced_at.is_(None), ScopingRequest.held_at.is_(None), ScopingRequest.due_on < today)
         .order_by(ScopingRequest.due_on, ScopingRequest.id)
     ))
 

@@ -1,0 +1,72 @@
+"""Answers that are only a pointer to a portal or a link (issue 14, item 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+
+from mailbot.daemon import drain
+from mailbot.demo.mailbox import deliver
+from mailbot.inbound.portal import portal_pointer
+from mailbot.store.models import MessageSeen, ScopingRequest
+from tests.schedule.conftest import REFERRAL, london, make_board  # noqa: F401 - fixture
+
+D = dt.date
+POLICE = "Sussex Police"
+
+
+@pytest.mark.parametrize("subject, text, names", [
+    ("RE: Scoping request", "Please see the attached message.", ["message.html", "message.rpmsg"]),
+    ("Scoping return", "You have received a secure email from Sussex Police. To view the message, click the "
+     "link below. Egress Protect", []),
+    ("[secure] RE: Scoping request", "This message has been encrypted. Sign in at https://portal.nhs.example "
+     "to read it.", []),
+    ("RE: Scoping request", "Ruth has shared a file with you: https://sussexpolice.sharepoint.com/:w:/s/x/y", []),
+    ("RE: Scoping request", "Our return: https://drive.google.com/file/d/abc/view", []),
+])
+def test_pointers(subject, text, names):
+    assert portal_pointer(subject, text, names)
+
+
+@pytest.mark.parametrize("subject, text, names", [
+    ("RE: Scoping request", "Our return is attached. Our policy is at https://police.example/policy", ["return.docx"]),
+    ("RE: Scoping request", "Not known to us.", []),
+    ("RE: Scoping request", "We will send it securely next week.", []),
+])
+def test_not_pointers(subject, text, names):
+    assert portal_pointer(subject, text, names) is None
+
+
+def test_a_portal_answer_is_held_for_a_person_and_the_agency_not_chased(make_board):  # noqa: F811
+    b = make_board(london(D(2026, 2, 16)))
+    b.deliver(REFERRAL)
+    with b.store.session() as s:
+        request = s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE))
+        to, mid = request.contact_email, request.message_id
+    msg = EmailMessage()
+    msg["From"] = f"DS Ruth Calloway <{to}>"
+    msg["To"] = "lscb@westsussex-scb.example"
+    msg["Subject"] = "RE: Scoping request"
+    msg["Message-ID"] = "<portal-1@police.sussex.example>"
+    msg["In-Reply-To"] = mid
+    msg.set_content("Ruth Calloway has sent you a protected message.\n\nTo view the message, click Read the message.")
+    msg.add_attachment(b"<html>Microsoft Purview Message Encryption</html>", maintype="text", subtype="html",
+                       filename="message.html")
+    msg.add_attachment(b"\x76\xe8\x04\x60" * 16, maintype="application", subtype="x-microsoft-rpmsg-message",
+                       filename="message.rpmsg")
+    deliver(b.data_dir / "mail" / b.board.slug / "inbox", [bytes(msg)], start=1_800_000_000)
+    while drain(b.rt).handled:
+        pass
+    with b.store.session() as s:
+        seen = s.scalar(select(MessageSeen).where(MessageSeen.message_id == "<portal-1@police.sussex.example>"))
+        assert seen.kind == "portal_pointer" and seen.outcome == "needs-attention"
+        assert "portal" in seen.reason and "forward" in seen.reason
+        assert s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE)).held_at is not None
+    for day in (D(2026, 3, 4), D(2026, 3, 9), D(2026, 3, 11)):
+        b.at(london(day, 9))
+        b.one_pass()
+    chased = [r for r in b.outbox("chase", "escalation") if to in r.recipients]
+    assert chased == [] and b.outbox("chase")  # the others are chased as before
