@@ -104,10 +104,11 @@ def _from_store(store: Any, board: str, msg: Any, reference: str | None) -> tupl
 
 def _store(args: argparse.Namespace) -> Any | None:  # noqa: ANN401
     """The board's database, read only; None when there is none yet (a fresh machine)."""
-    from mailbot.commands._common import settings
+    from mailbot.settings import Settings
     from mailbot.store.db import open_store
 
-    url = settings(args).database_url
+    url = Settings.load(getattr(args, "data_dir", None), getattr(args, "database_url", None),
+                        getattr(args, "config_dir", None)).database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return None
     try:

@@ -26,7 +26,7 @@ def test_json_on_a_fresh_machine_creates_nothing(tmp_path, capsys):
     assert found["kind"] == "bounce"
     assert found["answer"]["delivery"] == "failed" and found["answer"]["recipients"]
     assert found["request"] is None  # no database: no case or request
-    assert not (tmp_path / "data" / "mailbot.db").exists()
+    assert not (tmp_path / "data").exists()
 
 
 def test_text_output_shows_the_kind_reasons_and_new_text(tmp_path, capsys):
