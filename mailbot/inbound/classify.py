@@ -45,6 +45,8 @@ UNMATCHED = "unmatched"
 BOARD_MAIL = "board_mail"
 #: An agency's answer that is only a pointer: an encrypted-mail portal or a cloud-share link.
 PORTAL_POINTER = "portal_pointer"
+#: A reply to a held message's notice carrying its token (``HOLD-K3M9QX``): settle-by-reply.
+SETTLE_REPLY = "settle_reply"
 #: A business manager's email command: subject ``PACK <case reference>``.
 PACK_REQUEST = "pack_request"
 
@@ -102,6 +104,7 @@ class Classification:
 
 #: Hotmail's junk-mail reports are not RFC 5965 ARF but say so in the subject.
 _COMPLAINT = re.compile(r"(?i)^\s*complaint about message from\b")
+_HOLD_TOKEN = re.compile(r"\bHOLD-[A-HJ-NP-Z2-9]{6}\b")
 _REF = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{4})\b")
 
 
@@ -183,6 +186,8 @@ def classify(
         return Classification(
             SPOOFED, [f"the board's mail server reports {', '.join(auth_failures)} failed"], **base
         )
+    if _HOLD_TOKEN.search(msg.subject or ""):
+        return Classification(SETTLE_REPLY, ["a reply to a held message's notice (its HOLD- token)"], **base)
     if identity.role == "chair":
         return Classification(CHAIR_REPLY, ["from the Chair's configured address"], **base)
     if identity.role == "business_manager" and pack_command(msg.subject):

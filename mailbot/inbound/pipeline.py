@@ -34,7 +34,7 @@ from mailbot.pack import actions as pack_actions
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
-from mailbot.workflow import approvals, pointers, stage1
+from mailbot.workflow import approvals, pointers, settle, stage1
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,
@@ -66,6 +66,8 @@ ACTIONS: dict[str, Handler] = {
     k.PACK_REQUEST: pack_actions.handle_pack_request,
     # held for a person, the agency's request not chased meanwhile
     k.PORTAL_POINTER: pointers.handle_portal_pointer,
+    # a business manager's reply to a held message's notice: acted on once verified
+    k.SETTLE_REPLY: settle.handle_settle_reply,
     # held, and a reply that names a draft is noted on it as refused
     k.UNKNOWN_SENDER: approvals.handle_untrusted,
     k.SPOOFED: approvals.handle_untrusted,
@@ -168,11 +170,12 @@ def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSee
     details = [f"Kind: {row.kind.replace('_', ' ')}", f"From: {row.sender or 'unknown'}"]
     if claimed:
         details.append(f"It says it is about {claimed}; it was not added to that case")
+    row.settle_token = settle.new_token(s, rt.slug)
     notify_business_managers(
         s, rt, dedupe_key=f"held:{row.id}", case=outcome.case, ledger_id=row.id,
         headline="A message needs your attention",
         reason=outcome.reason or "mailbot could not settle this message alone",
-        details=details,
+        details=details, settle_token=row.settle_token,
     )
     if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr and not msg.automatic:
         reply(s, rt, "intake/unreadable", kind="unreadable_notice", to=msg.from_addr,

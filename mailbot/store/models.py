@@ -78,6 +78,7 @@ class MessageSeen(Base):
         UniqueConstraint("board", "sha256", name="uq_message_board_sha"),
         Index("ix_message_board_msgid", "board", "message_id"),
         Index("ix_message_board_outcome", "board", "outcome"),  # the held ones, among every message
+        Index("ix_message_board_settle_token", "board", "settle_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +98,12 @@ class MessageSeen(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     #: When a person dealt with a message held for attention.
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The token in a held message's notice (``HOLD-K3M9QX``): a business manager's reply
+    #: carrying it settles the message (``workflow/settle.py``); used once.
+    settle_token: Mapped[str | None] = mapped_column(String(16))
+    #: Who settled it by reply, and as what (``not known to Sussex Police``, ``ignored``…).
+    settled_by: Mapped[str | None] = mapped_column(String(320))
+    settled_as: Mapped[str | None] = mapped_column(String(200))
 
 
 class Attachment(Base):
