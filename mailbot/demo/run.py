@@ -21,6 +21,7 @@ from mailbot.config import load_board
 from mailbot.daemon import drain
 from mailbot.demo import DEMO_BOARD, DEMO_START
 from mailbot.demo.approval import demo_approval
+from mailbot.demo.settle import demo_settle
 from mailbot.demo.days import forward
 from mailbot.demo.mailbox import deliver
 from mailbot.demo.pack import demo_pack
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     _summary(rt, first_outbox, seen_before, totals)
     _pack(rt)
     _approval(rt)
+    _settle(rt)
     _forward(rt, args.days)
     rt.close()
     return 0
@@ -87,6 +89,13 @@ def _approval(rt) -> None:  # noqa: ANN001
     if lines and lines[0].startswith("No open case without a decision"):
         lines = ["already done on an earlier run of the demo: nothing is sent twice"]
     for line in lines:
+        print(f"  {line}")
+
+
+def _settle(rt) -> None:  # noqa: ANN001
+    """An agency's reply mailbot cannot read alone, settled by the business manager's reply."""
+    print("\nA held message, settled by the business manager's reply:")
+    for line in demo_settle(rt):
         print(f"  {line}")
 
 
