@@ -16,6 +16,7 @@ from sqlalchemy import select
 from mailbot.daemon import drain
 from mailbot.demo.seed import load_state
 from mailbot.store.models import MessageSeen, ScopingRequest
+from mailbot.workflow import digest
 from tests.conftest import SAMPLES
 from tests.flow.test_intake_imap import imap_board, imap_runtime  # noqa: F401 - fixtures
 from tests.flow.conftest import clock, ws_board  # noqa: F401 - fixtures
@@ -90,6 +91,10 @@ def test_not_known_by_reply_settles_the_held_message_once(held, dovecot, smtp_se
         assert row.resolved_at is not None and row.settled_by == BM and "not known" in row.settled_as
     confirmations = [m for m in _sent(smtp_server) if _subject(m).startswith("Settled")]
     assert len(confirmations) == 1 and confirmations[0]["To"].addresses[0].addr_spec == BM
+    _subject_line, text, _html = digest.render(rt, rt.today())
+    settled = text.split("SETTLED BY REPLY", 1)[1]
+    manager = rt.board.config.business_managers[0].name
+    assert "not known to Downland" in settled and manager in settled
     # the same token again (a replay) acts on nothing and the business manager is told why
     _run(rt, dovecot, _reply(notice, "IGNORE", "<settle-2@westsussex-scb.example>"))
     refused = [m for m in _sent(smtp_server) if _subject(m).startswith("Not settled")]
