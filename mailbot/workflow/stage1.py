@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Agency
@@ -257,13 +257,33 @@ def _answered_events(s: Session, rt: BoardRuntime, case: Case) -> tuple[str, ...
     return (ANSWER_RECORDED, ALL_RETURNS_IN)
 
 
+def _bounce_by_recipient(s: Session, rt: BoardRuntime, cls: Classification) -> Outcome:
+    """A bounce that does not name our email: the outstanding requests to the failed address."""
+    failed = {a.lower() for a in cls.failed_recipients}
+    if not failed:
+        return Outcome(Folder.PROCESSED, "a delivery failure for a message that is not ours")
+    requests = s.scalars(select(ScopingRequest).join(Case).where(
+        Case.board == rt.slug, Case.status == "open", ScopingRequest.status == "outstanding",
+        ScopingRequest.bounced_at.is_(None), func.lower(ScopingRequest.contact_email).in_(failed))).all()
+    if not requests:
+        return Outcome(Folder.PROCESSED, "a delivery failure for a message that is not ours")
+    for request in requests:
+        request.bounced_at = utc(rt.now())
+        audit(s, rt, "delivery_failed", f"{request.agency}: the address failed", request.case)
+        notify_business_managers(
+            s, rt, dedupe_key=f"bounce-address:{request.id}", case=request.case,
+            headline=f"An email to {request.agency} could not be delivered",
+            reason=f"Mail to {request.contact_email} bounced: the directory address may be wrong.")
+    return Outcome(Folder.PROCESSED, None, requests[0].case)
+
+
 def handle_bounce(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
                   forms: list[FormOutcome], msg_row_id: int) -> Outcome:
     from mailbot.workflow.cases import sent_mail
 
     found = sent_mail(s, rt.slug, [cls.original_message_id] if cls.original_message_id else [])
     if found is None:
-        return Outcome(Folder.PROCESSED, "a delivery failure for a message that is not ours")
+        return _bounce_by_recipient(s, rt, cls)
     row, request = found
     case = s.get(Case, row.case_id) if row.case_id else None
     audit(s, rt, "delivery_failed", f"{row.kind} (outbox {row.id})", case)

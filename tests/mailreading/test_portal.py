@@ -70,3 +70,23 @@ def test_a_portal_answer_is_held_for_a_person_and_the_agency_not_chased(make_boa
         b.one_pass()
     chased = [r for r in b.outbox("chase", "escalation") if to in r.recipients]
     assert chased == [] and b.outbox("chase")  # the others are chased as before
+
+
+def test_a_text_only_bounce_without_our_message_id_marks_the_request_to_that_address(make_board):  # noqa: F811
+    """Some servers return neither our Message-ID nor a DSN: the failed address finds the request."""
+    b = make_board(london(D(2026, 2, 16)))
+    b.deliver(REFERRAL)
+    with b.store.session() as s:
+        to = s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE)).contact_email
+    bounce = (f"From: MAILER-DAEMON@mx.police.example\r\nTo: lscb@westsussex-scb.example\r\n"
+              f"Subject: failure notice\r\nMessage-ID: <b-1@mx.police.example>\r\n\r\n"
+              f"Hi. This is the qmail-send program at mx.police.example.\r\n"
+              f"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+              f"This is a permanent error; I've given up. Sorry it didn't work out.\r\n\r\n"
+              f"<{to}>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n").encode()
+    deliver(b.data_dir / "mail" / b.board.slug / "inbox", [bounce], start=1_800_000_100)
+    while drain(b.rt).handled:
+        pass
+    with b.store.session() as s:
+        assert s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE)).bounced_at is not None
+        assert s.scalar(select(MessageSeen).where(MessageSeen.message_id == "<b-1@mx.police.example>")).kind == "bounce"
