@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,6 +43,52 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _FORWARD = re.compile(r"^\s*(fw|fwd)\s*:", re.IGNORECASE)
 #: More tokens than this in one reply are refused without looking any up.
 MAX_TOKENS = 3
+#: Words that may follow a command without changing it.
+_COURTESY = {"thanks", "thank", "you", "please", "many", "cheers", "regards", "best", "kind", "ok", "okay", "this",
+             "one", "it", "is", "the", "message"}
+
+
+NOT_KNOWN_CMD, RETURN_CMD, REFERRAL_CMD, IGNORE_CMD = "not_known", "return", "referral", "ignore"
+_SETTLE = re.compile(
+    r"^\s*(not\s+known|nfa|return(?:ed)?|referral|ignore)\b[\s.!,:;\-–—]*(.*)$", re.IGNORECASE | re.DOTALL)
+_CASE_REF = re.compile(r"^\s*([A-Z]{2,5}-\d{4}-\d{4})\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SettleCommand:
+    #: ``not_known``, ``return``, ``referral``, ``ignore``; None when the reply says none of them.
+    command: str | None
+    #: ``RETURN WS-2026-0007 <agency>``: the case and the agency named.
+    case_reference: str | None = None
+    agency: str | None = None
+    why: str | None = None
+
+
+def read_settle_command(new_text: str) -> SettleCommand:
+    """``NOT KNOWN`` / ``RETURN`` [``WS-2026-0007 <agency>``] / ``REFERRAL`` / ``IGNORE``, opening the reply."""
+    paras = answers.answer_paragraphs(new_text, limit=1)
+    if not paras:
+        return SettleCommand(None, why="the reply is empty")
+    m = _SETTLE.match(paras[0])
+    if not m:
+        return SettleCommand(None, why="the reply says none of NOT KNOWN, RETURN, REFERRAL or IGNORE")
+    word = " ".join(m.group(1).lower().split())
+    rest = m.group(2).strip().rstrip(".!")
+    if "?" in paras[0]:
+        return SettleCommand(None, why="the reply asks a question")
+    command = {"not known": NOT_KNOWN_CMD, "nfa": NOT_KNOWN_CMD, "returned": RETURN_CMD}.get(word, word)
+    if command != RETURN_CMD:
+        extra = [w for w in re.findall(r"[a-z]+", rest.lower()) if w not in _COURTESY]
+        if extra:
+            return SettleCommand(None, why=f"the reply says more than {word.upper()}")
+        return SettleCommand(command)
+    named = _CASE_REF.match(rest)
+    if named:
+        agency = named.group(2).strip().strip("<>\"'") or None
+        return SettleCommand(RETURN_CMD, named.group(1).upper(), agency)
+    if [w for w in re.findall(r"[a-z]+", rest.lower()) if w not in _COURTESY]:
+        return SettleCommand(None, why="RETURN names a case as RETURN WS-2026-0007 <agency>")
+    return SettleCommand(RETURN_CMD)
 
 
 def new_token(s: Session, board: str) -> str:
@@ -66,21 +114,21 @@ def handle_settle_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
     why = _refusal(s, rt, msg, cls, tokens, held)
     if why:
         return _refuse(s, rt, msg, cls, held, why, msg_row_id)
-    got = answers.read_settle_command(msg.new_text)
+    got = read_settle_command(msg.new_text)
     if got.command is None:
         return _refuse(s, rt, msg, cls, held, got.why or "the reply could not be read", msg_row_id)
-    if got.command == answers.REFERRAL_CMD:
+    if got.command == REFERRAL_CMD:
         return _refuse(s, rt, msg, cls, held, "mailbot does not keep held messages: forward the referral form to "
                        "the board mailbox and it is read as a referral, then reply IGNORE", msg_row_id)
     case = None
-    if got.command == answers.IGNORE_CMD:
+    if got.command == IGNORE_CMD:
         settled_as = "ignored"
     else:
         done = _answer_request(s, rt, held, got)
         if isinstance(done, str):
             return _refuse(s, rt, msg, cls, held, done, msg_row_id)
         request, case = done
-        settled_as = f"{'not known to' if got.command == answers.NOT_KNOWN_CMD else 'the return of'} {request.agency}"
+        settled_as = f"{'not known to' if got.command == NOT_KNOWN_CMD else 'the return of'} {request.agency}"
     held.resolved_at, held.settled_by, held.settled_as = utc(rt.now()), msg.from_addr, settled_as
     audit(s, rt, "held_message_settled", f"ledger {held.id}: {settled_as} (by a business manager)", case)
     reply(s, rt, "notices/settled", kind="settled_notice", to=msg.from_addr, dedupe_key=f"settled:{msg_row_id}",
@@ -126,7 +174,7 @@ def _refuse(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
 
 
 def _answer_request(s: Session, rt: BoardRuntime, held: MessageSeen,
-                    got: answers.SettleCommand) -> tuple[ScopingRequest, Case] | str:
+                    got: SettleCommand) -> tuple[ScopingRequest, Case] | str:
     """Marks the held message's request not known / returned; a one-line reason when it cannot."""
     case = find_case(s, rt, got.case_reference) if got.case_reference else (
         s.get(Case, held.case_id) if held.case_id else None)
@@ -140,14 +188,14 @@ def _answer_request(s: Session, rt: BoardRuntime, held: MessageSeen,
         return f"{agency or 'the sender'} was not asked for a return on {case.reference}"
     if request.status != "outstanding":
         return f"{request.agency}'s return on {case.reference} is already {request.status.replace('_', ' ')}"
-    request.status = "not_known" if got.command == answers.NOT_KNOWN_CMD else "returned"
+    request.status = "not_known" if got.command == NOT_KNOWN_CMD else "returned"
     request.answered_at, request.held_at = utc(rt.now()), None
-    audit(s, rt, "not_known_received" if got.command == answers.NOT_KNOWN_CMD else "return_received",
+    audit(s, rt, "not_known_received" if got.command == NOT_KNOWN_CMD else "return_received",
           f"{request.agency} (settled by a business manager)", case)
     return request, case
 
 
-def _agency(rt: BoardRuntime, held: MessageSeen, got: answers.SettleCommand) -> str | None:
+def _agency(rt: BoardRuntime, held: MessageSeen, got: SettleCommand) -> str | None:
     names = [a.name for a in rt.board.config.agencies]
     if got.agency:
         wanted = " ".join(got.agency.lower().split())

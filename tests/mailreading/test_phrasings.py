@@ -167,3 +167,28 @@ def test_automatic_mail_is_never_answered():
     assert automatic({}, "no-reply@portal.example")
     assert automatic({"x-auto-response-suppress": ["All"]}, "x@agency.example")
     assert not automatic({"return-path": ["<x@agency.example>"]}, "x@agency.example")
+
+
+# --- a business manager's settle commands ----------------------------------------------
+
+@pytest.mark.parametrize("text, command, case, agency", [
+    ("NOT KNOWN", "not_known", None, None),
+    ("Not known, thanks\n\nSam", "not_known", None, None),
+    ("NFA", "not_known", None, None),
+    ("RETURN", "return", None, None),
+    ("RETURN WS-2026-0007 Sussex Police", "return", "WS-2026-0007", "Sussex Police"),
+    ("REFERRAL", "referral", None, None),
+    ("IGNORE", "ignore", None, None),
+    ("ignore this one please", "ignore", None, None),
+    ("Hi,\n\nIGNORE\n\nThanks", "ignore", None, None),
+    ("Return it to them", None, None, None),
+    ("Not known?", None, None, None),
+    ("I think it is not known", None, None, None),
+    ("NOT KNOWN but check with the GP first", None, None, None),
+    ("> NOT KNOWN", None, None, None),
+])
+def test_settle_commands(text, command, case, agency):
+    from mailbot.workflow.settle import read_settle_command
+
+    got = read_settle_command(text)
+    assert (got.command, got.case_reference, got.agency) == (command, case, agency)
