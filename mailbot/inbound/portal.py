@@ -33,7 +33,7 @@ _SECURE_NOTICE = re.compile(
     r"(sign in|click|open)|this message (is|has been) encrypted)")
 _SECURE_SUBJECT = re.compile(r"(?i)(\[secure\]|\[encrypt(ed)?\]|\(secure\)|\bsecure message\b|\bencrypted message\b)")
 _SHARE_LINK = re.compile(
-    r"(?i)https?://([a-z0-9-]+\.)*(sharepoint\.com|onedrive\.live\.com|1drv\.ms|drive\.google\.com|"
+    r"(?i)https?://([a-z0-9-]{1,63}\.){0,10}(sharepoint\.com|onedrive\.live\.com|1drv\.ms|drive\.google\.com|"
     r"docs\.google\.com|dropbox\.com|db\.tt|box\.com|app\.box\.com|wetransfer\.com|we\.tl|"
     r"filesender\.[a-z.]+|icloud\.com/iclouddrive|sync\.com)/")
 _SHARED = re.compile(r"(?i)(shared (a|the|this)? ?(file|folder|document|link)|has shared|"

@@ -139,12 +139,18 @@ def new_text(text: str) -> str:
 
 
 def _without_sign_off(lines: list[str]) -> list[str]:
-    """The lines before a closing that only a name and a title follow."""
-    said = [i for i, ln in enumerate(lines) if ln.strip()]
-    for i in said[1:]:
-        rest = [ln for ln in lines[i + 1:] if ln.strip()]
-        if _CLOSING.match(lines[i]) and len(rest) <= 5 and all(len(ln.strip()) <= 60 for ln in rest):
+    """The lines before a closing that only a name and a title (five short lines at most) follow."""
+    after = 0  # non-blank lines below the one looked at, all short so far
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), len(lines))
+    for i in range(len(lines) - 1, first, -1):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if _CLOSING.match(line):
             return lines[:i]
+        after += 1
+        if after > 5 or len(line.strip()) > 60:
+            return lines
     return lines
 
 
