@@ -35,7 +35,7 @@ from mailbot.store.models import Case, MessageSeen, ScopingRequest  # noqa: E402
 from mailbot.workflow import digest  # noqa: E402
 from mailbot.workflow.cases import AWAITING_DECISION, REVIEW, open_case  # noqa: E402
 from mailbot.workflow.common import utc  # noqa: E402
-from mailbot.workflow.stage1 import send_scoping_requests  # noqa: E402
+from mailbot.workflow.scoping import send_scoping_requests  # noqa: E402
 
 START = dt.date(2026, 1, 5)
 REFERRERS = ["scoping.csc@childrens.westsussex-cc.example", "public.protection.reviews@police.sussex.example",

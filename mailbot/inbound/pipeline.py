@@ -34,7 +34,7 @@ from mailbot.pack import actions as pack_actions
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
-from mailbot.workflow import approvals, pointers, settle, stage1
+from mailbot.workflow import approvals, bounces, pointers, settle, stage1
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,
@@ -61,7 +61,7 @@ ACTIONS: dict[str, Handler] = {
     k.REFERRAL: stage1.handle_referral,
     k.SCOPING_RETURN: stage1.handle_return,
     k.NOT_KNOWN: stage1.handle_not_known,
-    k.BOUNCE: stage1.handle_bounce,
+    k.BOUNCE: bounces.handle_bounce,
     k.CHAIR_REPLY: approvals.handle_chair_reply,
     k.PACK_REQUEST: pack_actions.handle_pack_request,
     # held for a person, the agency's request not chased meanwhile

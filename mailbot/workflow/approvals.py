@@ -30,7 +30,15 @@ from mailbot.mailbox.base import Folder
 from mailbot.outbound.compose import OutgoingAttachment
 from mailbot.records import ChairDecision, Decision, SubgroupDecision
 from mailbot.runtime import BoardRuntime
-from mailbot.store.approvals_models import ANSWERED, APPROVED, AWAITING, EXPIRED, REJECTED, SUPERSEDED, Draft
+from mailbot.store.approvals_models import (
+    ANSWERED,
+    APPROVED,
+    AWAITING,
+    EXPIRED,
+    REJECTED,
+    SUPERSEDED,
+    Draft,
+)
 from mailbot.store.models import Attachment, Case, Record
 from mailbot.workflow import answers
 from mailbot.workflow.cases import Outcome, find_case
