@@ -123,6 +123,7 @@ def handle_settle_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
     case = None
     if got.command == IGNORE_CMD:
         settled_as = "ignored"
+        case = _resume_chasing(s, rt, held)
     else:
         done = _answer_request(s, rt, held, got)
         if isinstance(done, str):
@@ -134,7 +135,7 @@ def handle_settle_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
     reply(s, rt, "notices/settled", kind="settled_notice", to=msg.from_addr, dedupe_key=f"settled:{msg_row_id}",
           in_reply_to=msg.message_id, references=msg.references, case=case,
           context={"token": tokens[0], "settled_as": settled_as, "ledger_id": held.id})
-    events = _events(s, rt, case) if case is not None else ()
+    events = _events(s, rt, case) if case is not None and got.command != IGNORE_CMD else ()
     return Outcome(Folder.PROCESSED, None, case, events=events)
 
 
@@ -193,6 +194,18 @@ def _answer_request(s: Session, rt: BoardRuntime, held: MessageSeen,
     audit(s, rt, "not_known_received" if got.command == NOT_KNOWN_CMD else "return_received",
           f"{request.agency} (settled by a business manager)", case)
     return request, case
+
+
+def _resume_chasing(s: Session, rt: BoardRuntime, held: MessageSeen) -> Case | None:
+    """An ignored pointer was no answer after all: its agency's request is chased again."""
+    case = s.get(Case, held.case_id) if held.case_id else None
+    agency = _agency(rt, held, SettleCommand(IGNORE_CMD))
+    if case is not None and agency:
+        request = s.scalar(select(ScopingRequest).where(ScopingRequest.case_id == case.id,
+                                                        ScopingRequest.agency == agency))
+        if request is not None and request.held_at is not None:
+            request.held_at = None
+    return case
 
 
 def _agency(rt: BoardRuntime, held: MessageSeen, got: SettleCommand) -> str | None:

@@ -90,3 +90,35 @@ def test_a_text_only_bounce_without_our_message_id_marks_the_request_to_that_add
     with b.store.session() as s:
         assert s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE)).bounced_at is not None
         assert s.scalar(select(MessageSeen).where(MessageSeen.message_id == "<b-1@mx.police.example>")).kind == "bounce"
+
+
+def test_a_portal_answer_ignored_by_the_business_manager_is_chased_again(make_board):  # noqa: F811
+    from mailbot.store.models import OutboxMail
+
+    b = make_board(london(D(2026, 2, 16)))
+    b.deliver(REFERRAL)
+    with b.store.session() as s:
+        request = s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE))
+        to, mid = request.contact_email, request.message_id
+    inbox = b.data_dir / "mail" / b.board.slug / "inbox"
+    pointer = (f"From: <{to}>\r\nTo: lscb@westsussex-scb.example\r\nSubject: RE: Scoping request\r\n"
+               f"Message-ID: <portal-2@police.sussex.example>\r\nIn-Reply-To: {mid}\r\n\r\n"
+               "Our return: https://drive.google.com/file/d/abc/view\r\n").encode()
+    deliver(inbox, [pointer], start=1_800_000_200)
+    while drain(b.rt).handled:
+        pass
+    with b.store.session() as s:
+        held = s.scalar(select(MessageSeen).where(MessageSeen.message_id == "<portal-2@police.sussex.example>"))
+        notice = s.scalar(select(OutboxMail).where(OutboxMail.dedupe_key.endswith(f":notice:held:{held.id}")))
+        subject, notice_id, token = notice.subject, notice.message_id, held.settle_token
+    reply = (f"Authentication-Results: mx.westsussex-scb.example; dkim=pass; spf=pass; dmarc=pass\r\n"
+             f"From: <businessmanager@westsussex-scb.example>\r\nTo: lscb@westsussex-scb.example\r\n"
+             f"Subject: RE: {subject}\r\nMessage-ID: <ignore-1@westsussex-scb.example>\r\n"
+             f"In-Reply-To: {notice_id}\r\n\r\nIGNORE\r\n").encode()
+    deliver(inbox, [reply], start=1_800_000_300)
+    while drain(b.rt).handled:
+        pass
+    with b.store.session() as s:
+        assert s.scalar(select(MessageSeen).where(MessageSeen.settle_token == token)).settled_as == "ignored"
+        request = s.scalar(select(ScopingRequest).where(ScopingRequest.agency == POLICE))
+        assert request.held_at is None and request.status == "outstanding"
