@@ -41,7 +41,8 @@ def _mail(rt: BoardRuntime, frm: str, subject: str, body: str, message_id: str, 
 
 def demo_settle(rt: BoardRuntime) -> list[str]:
     with rt.store.session() as s:
-        if s.scalar(select(MessageSeen.id).where(MessageSeen.board == rt.slug, MessageSeen.settled_by.is_not(None))):
+        if s.scalar(select(MessageSeen.id).where(MessageSeen.board == rt.slug, MessageSeen.resolved_at.is_not(None),
+                                                 MessageSeen.settled_by.is_not(None)).limit(1)):
             return ["already done on an earlier run of the demo: nothing is sent twice"]
         request = s.scalar(select(ScopingRequest).join(Case).where(
             Case.board == rt.slug, Case.status == "open", ScopingRequest.status == "outstanding",

@@ -170,7 +170,7 @@ def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSee
     details = [f"Kind: {row.kind.replace('_', ' ')}", f"From: {row.sender or 'unknown'}"]
     if claimed:
         details.append(f"It says it is about {claimed}; it was not added to that case")
-    row.settle_token = settle.new_token(s, rt.slug)
+    row.settle_token = settle.new_token(s, rt.slug, row)
     notify_business_managers(
         s, rt, dedupe_key=f"held:{row.id}", case=outcome.case, ledger_id=row.id,
         headline="A message needs your attention",

@@ -79,6 +79,7 @@ class MessageSeen(Base):
         Index("ix_message_board_msgid", "board", "message_id"),
         Index("ix_message_board_outcome", "board", "outcome"),  # the held ones, among every message
         Index("ix_message_board_settle_token", "board", "settle_token"),
+        Index("ix_message_board_resolved", "board", "resolved_at"),  # settled since the last digest
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,8 +20,8 @@ read as a referral.
 
 from __future__ import annotations
 
+import hashlib
 import re
-import secrets
 
 from dataclasses import dataclass
 
@@ -91,13 +91,18 @@ def read_settle_command(new_text: str) -> SettleCommand:
     return SettleCommand(RETURN_CMD)
 
 
-def new_token(s: Session, board: str) -> str:
-    """A token no held message of this board has."""
-    while True:
-        token = "HOLD-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+def new_token(s: Session, board: str, row: MessageSeen) -> str:
+    """The held message's token: derived from the message (the same mail gives the same notice),
+    unique on the board. It grants nothing alone: a reply must also come from a business
+    manager's address, pass the board server's checks and thread to the notice."""
+    seed = f"{board}:{row.sha256}:{row.id}"
+    for attempt in range(100):
+        digest = hashlib.sha256(f"{seed}:{attempt}".encode()).digest()
+        token = "HOLD-" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:6])
         if s.scalar(select(MessageSeen.id).where(MessageSeen.board == board,
                                                  MessageSeen.settle_token == token)) is None:
             return token
+    raise RuntimeError("no free settle token")  # 100 collisions among 10^9 tokens: not in this universe
 
 
 def tokens_in(subject: str | None) -> list[str]:
