@@ -45,7 +45,10 @@ _SUBJECT = re.compile(
     r"unzustellbar|nicht zustellbar|non remis|returned to sender|delayed mail|mail (system )?error|"
     r"message status|warning: could not|delivery notification|\bdsn\b|mail could not|"
     r"undelivered|rejected|bounced?\b|delivery status|メールエラー|配信エラー|未送達)")
+_FAILED_SUBJECT = re.compile(r"(?i)(undeliver|not delivered|rejected|failure|failed|returned|could not)")
 _FORWARD = re.compile(r"(?i)^\s*(fw|fwd|tr|wg)\s*:")
+#: A person's reply ("Re: the email that bounced"): a report only when its structure or sender says so.
+_REPLY = re.compile(r"(?i)^\s*(re|aw|sv|antw|vs)\s*:")
 _BODY = re.compile(
     r"(?i)(could ?n[o']t be delivered|delivery (to the following recipients? )?(has )?failed|"
     r"permanent(ly)? (fatal )?(error|failure)|undeliverable|user unknown|unknown user|no such (user|mailbox)|"
@@ -79,7 +82,7 @@ class DeliveryReport:
     recipients: tuple[str, ...]
     original_message_id: str | None
     reasons: tuple[str, ...]
-    #: The text itself says delivery failed or was delayed (not only the sender or the subject).
+    #: The text, or a mail system's subject, says delivery failed (not only the report's form).
     by_wording: bool = False
 
 
@@ -170,7 +173,10 @@ def delivery_report(tree: Message | None, subject: str, from_header: str, from_a
     by_subject = bool(_SUBJECT.search(subject or ""))
     by_body = bool(_BODY.search(body))
     noreply = bool(_NOREPLY.match(from_addr or ""))
-    if not (structural or sender or ((by_subject or noreply) and by_body) or (noreply and by_subject)):
+    if _REPLY.match(subject or "") and not structural and not sender:
+        by_body = _names_address(body)  # a person's reply about a bounce names no failed address
+    by_words = ((by_subject or noreply) and by_body) or (noreply and by_subject)
+    if not (structural or sender or by_words):
         return None
     reasons = ["a delivery-status report"] if structural else []
     if sender:
@@ -185,7 +191,18 @@ def delivery_report(tree: Message | None, subject: str, from_header: str, from_a
     if original is None:
         ids = _MESSAGE_ID.findall(body)
         original = ids[0] if ids else None
-    return DeliveryReport(action, tuple(recipients), original, tuple(reasons), by_body)
+    return DeliveryReport(action, tuple(recipients), original, tuple(reasons),
+                          by_body or bool(sender and _FAILED_SUBJECT.search(subject or "")))
+
+
+def _names_address(body: str) -> bool:
+    """Failure wording followed closely by an address: "could not be delivered to x@y.example"."""
+    for n, m in enumerate(_BODY.finditer(body)):
+        if n >= 20:
+            return False
+        if _ADDRESS.search(body[m.end(): m.end() + 120]):
+            return True
+    return False
 
 
 def _action(dsn: list[tuple[str, str]], body: str, subject: str, temporary: set[str], permanent: set[str]) -> str:

@@ -192,3 +192,9 @@ def test_settle_commands(text, command, case, agency):
 
     got = read_settle_command(text)
     assert (got.command, got.case_reference, got.agency) == (command, case, agency)
+
+
+def test_a_persons_reply_about_a_bounce_is_not_a_bounce():
+    raw = as_message("Your email to our old address was undeliverable, so please use this one. "
+                     "Our return is attached.", subject="Re: Undeliverable: Scoping request [WS-2026-0001]")
+    assert machine_kind(read_message(raw)) is None
