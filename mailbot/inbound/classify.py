@@ -21,6 +21,7 @@ from mailbot.inbound.delivery import DELAYED, FAILED
 from mailbot.inbound.delivery import DELIVERED as DELIVERED_ACTION
 from mailbot.inbound.message import MailMessage
 from mailbot.inbound.portal import portal_pointer
+from mailbot.inbound.review_commands import review_command
 from mailbot.workflow.answers import says_not_known
 
 # Kinds -------------------------------------------------------------------------
@@ -49,6 +50,10 @@ PORTAL_POINTER = "portal_pointer"
 SETTLE_REPLY = "settle_reply"
 #: A business manager's email command: subject ``PACK <case reference>``.
 PACK_REQUEST = "pack_request"
+#: A business manager's ``DONE <ref> <milestone> <date>`` or ``PUBLISH <ref> ON <date>``.
+REVIEW_COMMAND = "review_command"
+#: A message from the National Panel's configured address (an answer to a notification).
+PANEL_REPLY = "panel_reply"
 
 #: Kinds that are recorded and otherwise left alone (no reply, no case change).
 MACHINE_KINDS = {AUTO_REPLY, DELAY, DELIVERED, FEEDBACK_REPORT, READ_RECEIPT, MAILING_LIST}
@@ -193,6 +198,10 @@ def classify(
     if identity.role == "business_manager" and pack_command(msg.subject):
         return Classification(PACK_REQUEST, [f"PACK command for {pack_command(msg.subject)} from a business manager"],
                               **base)
+    if identity.role == "business_manager" and (command := review_command(msg.subject)):
+        return Classification(REVIEW_COMMAND, [f"{command.verb.upper()} command from a business manager"], **base)
+    if identity.role == "panel":
+        return Classification(PANEL_REPLY, ["from the National Panel's configured address"], **base)
 
     records = [f for f in forms if f.record is not None]
     problems = [f for f in forms if f.error and f.error_kind != "not_a_form"]

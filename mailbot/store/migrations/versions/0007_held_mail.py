@@ -7,7 +7,7 @@ message gets a token for the business manager's settle-by-reply, and who
 settled it, and how, is kept.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-07 23:15:00.000000
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
