@@ -198,3 +198,14 @@ def test_a_persons_reply_about_a_bounce_is_not_a_bounce():
     raw = as_message("Your email to our old address was undeliverable, so please use this one. "
                      "Our return is attached.", subject="Re: Undeliverable: Scoping request [WS-2026-0001]")
     assert machine_kind(read_message(raw)) is None
+
+
+def test_a_person_asking_for_no_auto_replies_is_still_a_person():
+    """Outlook may send 'X-Auto-Response-Suppress' on a person's own mail: not an auto-reply, only never answered."""
+    m = read_message(as_message("APPROVE", subject="RE: Draft for approval #V85YF8"))
+    raw = as_message("APPROVE", subject="RE: Draft for approval #V85YF8")
+    raw = b"X-Auto-Response-Suppress: All\r\n" + raw
+    got = read_message(raw)
+    assert machine_kind(got) is None and got.automatic and not m.automatic
+    exchange_oof = b"X-MS-Exchange-Inbox-Rules-Loop: chair@board.example\r\n" + raw
+    assert machine_kind(read_message(exchange_oof)).kind == k.AUTO_REPLY
