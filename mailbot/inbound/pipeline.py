@@ -45,7 +45,7 @@ from mailbot.workflow.cases import (
     find_case,
     sent_mail,
 )
-from mailbot.workflow.common import audit, notify_business_managers, reply, utc
+from mailbot.workflow.common import audit, notify_business_managers, reply, store_attachment, utc
 
 if TYPE_CHECKING:
     from mailbot.inbound.parse_ahead import Parsed
@@ -217,6 +217,8 @@ def handle_message(rt: BoardRuntime, incoming: IncomingMessage, ahead: Parsed | 
             outcome, claimed = _act(s, rt, msg, forms, row)
             row.reason = outcome.reason
             if outcome.folder is Folder.NEEDS_ATTENTION:
+                row.held_raw_id = store_attachment(s, rt, "held-message.eml", incoming.raw, sha,
+                                                   "message/rfc822").id  # for settling it as a referral
                 _hold(s, rt, msg, row, outcome, rt.directory.identify(msg.from_addr).known, claimed)
             log.info("message %s: %s -> %s", row.id, row.kind, outcome.folder.value)
             return outcome.folder

@@ -105,6 +105,9 @@ class MessageSeen(Base):
     #: Who settled it by reply, and as what (``not known to Sussex Police``, ``ignored``…).
     settled_by: Mapped[str | None] = mapped_column(String(320))
     settled_as: Mapped[str | None] = mapped_column(String(200))
+    #: A held message's bytes, kept (sealed, like attachments) so that settling it as a
+    #: referral can read it again.
+    held_raw_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Attachment(Base):

@@ -13,9 +13,9 @@ threading to that notice's email, not forwarded, passing the board server's
 DKIM/SPF/DMARC checks, and the first to use the token. Anything else acts on
 nothing; a business manager is told why, anyone else's reply is held.
 
-``REFERRAL`` is refused with what to do instead: mailbot does not keep held
-messages, so the referral form must be forwarded to the mailbox, where it is
-read as a referral.
+``REFERRAL`` reads the held message again (its bytes are kept, sealed like
+any attachment, while it is held) and handles it as a referral: a case is
+opened, the referrer acknowledged and the agencies asked.
 """
 
 from __future__ import annotations
@@ -122,11 +122,14 @@ def handle_settle_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
     got = read_settle_command(msg.new_text)
     if got.command is None:
         return _refuse(s, rt, msg, cls, held, got.why or "the reply could not be read", msg_row_id)
-    if got.command == REFERRAL_CMD:
-        return _refuse(s, rt, msg, cls, held, "mailbot does not keep held messages: forward the referral form to "
-                       "the board mailbox and it is read as a referral, then reply IGNORE", msg_row_id)
     case = None
-    if got.command == IGNORE_CMD:
+    if got.command == REFERRAL_CMD:
+        opened = _as_referral(s, rt, held)
+        if isinstance(opened, str):
+            return _refuse(s, rt, msg, cls, held, opened, msg_row_id)
+        case = opened
+        settled_as = f"a referral ({case.reference})"
+    elif got.command == IGNORE_CMD:
         settled_as = "ignored"
         case = _resume_chasing(s, rt, held)
     else:
@@ -199,6 +202,34 @@ def _answer_request(s: Session, rt: BoardRuntime, held: MessageSeen,
     audit(s, rt, "not_known_received" if got.command == NOT_KNOWN_CMD else "return_received",
           f"{request.agency} (settled by a business manager)", case)
     return request, case
+
+
+def _as_referral(s: Session, rt: BoardRuntime, held: MessageSeen) -> Case | str:
+    """Reads the kept held message again and handles it as a referral; a one-line reason when it cannot."""
+    from mailbot.inbound import classify as k
+    from mailbot.inbound.forms import read_forms
+    from mailbot.inbound.message import MailProblem, read_message
+    from mailbot.store.models import Attachment
+    from mailbot.workflow.common import read_stored
+    from mailbot.workflow.stage1 import handle_referral
+
+    stored = s.get(Attachment, held.held_raw_id) if held.held_raw_id else None
+    raw = read_stored(rt, stored) if stored is not None else None
+    if raw is None:
+        return "the held message was not kept, so it cannot be read again: forward its referral form instead"
+    try:
+        msg = read_message(raw)
+    except MailProblem as err:
+        return f"the held message cannot be read ({err})"
+    forms = read_forms(rt.board, msg, [])
+    if not any(f.form_type == "referral" for f in forms):
+        return "the held message carries no referral form mailbot can read"
+    identity = rt.directory.identify(msg.from_addr)
+    cls = Classification(k.REFERRAL, ["settled as a referral by a business manager"], identity=identity)
+    outcome = handle_referral(s, rt, msg, cls, forms, held.id)
+    if outcome.case is None:
+        return outcome.reason or "the referral could not be recorded"
+    return outcome.case
 
 
 def _resume_chasing(s: Session, rt: BoardRuntime, held: MessageSeen) -> Case | None:

@@ -11,11 +11,11 @@ from email import policy
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mailbot.daemon import drain
 from mailbot.demo.seed import load_state
-from mailbot.store.models import MessageSeen, ScopingRequest
+from mailbot.store.models import Case, MessageSeen, ScopingRequest
 from mailbot.workflow import digest
 from tests.conftest import SAMPLES
 from tests.flow.test_intake_imap import imap_board, imap_runtime  # noqa: F401 - fixtures
@@ -126,3 +126,19 @@ def test_refusals_act_on_nothing(held, dovecot, smtp_server, how):
         row = s.scalar(select(MessageSeen).where(MessageSeen.settle_token == token))
         assert row.resolved_at is None and row.settled_by is None
     assert not [m for m in _sent(smtp_server) if _subject(m).startswith("Settled")]
+
+
+def test_referral_by_reply_reads_the_held_message_again_and_opens_the_case(imap_runtime, dovecot, smtp_server):  # noqa: F811
+    rt = imap_runtime
+    load_state(rt, SAMPLES / "emails" / "bot-state.json", SAMPLES)
+    _run(rt, dovecot, (SAMPLES / "emails" / "14-unknown-sender-referral.eml").read_bytes())
+    with rt.store.session() as s:
+        row = s.scalar(select(MessageSeen).where(MessageSeen.kind == "unknown_sender"))
+        token, cases_before = row.settle_token, s.scalar(select(func.count()).select_from(Case))
+    (notice,) = [m for m in _sent(smtp_server) if token in _subject(m)]
+    _run(rt, dovecot, _reply(notice, "REFERRAL", "<settle-ref@westsussex-scb.example>"))
+    with rt.store.session() as s:
+        row = s.scalar(select(MessageSeen).where(MessageSeen.settle_token == token))
+        assert row.settled_as.startswith("a referral (WS-2026-")
+        assert s.scalar(select(func.count()).select_from(Case)) == cases_before + 1
+    assert [m for m in _sent(smtp_server) if _subject(m).startswith("Settled")]

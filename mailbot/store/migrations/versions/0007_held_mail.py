@@ -25,6 +25,7 @@ def upgrade() -> None:
     op.add_column('messages_seen', sa.Column('settle_token', sa.String(length=16), nullable=True))
     op.add_column('messages_seen', sa.Column('settled_by', sa.String(length=320), nullable=True))
     op.add_column('messages_seen', sa.Column('settled_as', sa.String(length=200), nullable=True))
+    op.add_column('messages_seen', sa.Column('held_raw_id', sa.Integer(), nullable=True))
     op.create_index('ix_message_board_settle_token', 'messages_seen', ['board', 'settle_token'], unique=False)
     op.create_index('ix_message_board_resolved', 'messages_seen', ['board', 'resolved_at'], unique=False)
 
@@ -33,6 +34,7 @@ def downgrade() -> None:
     op.drop_index('ix_message_board_resolved', table_name='messages_seen')
     op.drop_index('ix_message_board_settle_token', table_name='messages_seen')
     with op.batch_alter_table('messages_seen') as batch:
+        batch.drop_column('held_raw_id')
         batch.drop_column('settled_as')
         batch.drop_column('settled_by')
         batch.drop_column('settle_token')
