@@ -78,7 +78,7 @@ def _answer(msg: Any, cls: Any) -> dict[str, Any]:  # noqa: ANN401
         decision = answers.read_decision(msg.new_text)
         return {"approval": got.verb, "reason": got.reason, "why": got.why, "decision": decision.decision}
     if cls.kind == k.SETTLE_REPLY:
-        from mailbot.workflow.settle import read_settle_command
+        from mailbot.workflow.settle_commands import read_settle_command
 
         got = read_settle_command(msg.new_text)
         return {"settle": got.command, "case": got.case_reference, "agency": got.agency, "why": got.why}

@@ -188,7 +188,7 @@ def test_automatic_mail_is_never_answered():
     ("> NOT KNOWN", None, None, None),
 ])
 def test_settle_commands(text, command, case, agency):
-    from mailbot.workflow.settle import read_settle_command
+    from mailbot.workflow.settle_commands import read_settle_command
 
     got = read_settle_command(text)
     assert (got.command, got.case_reference, got.agency) == (command, case, agency)
