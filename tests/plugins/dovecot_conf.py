@@ -38,11 +38,16 @@ CONFIG_VERSION_24 = "2.4.0"
 
 
 def dovecot_version(binary: str) -> tuple[int, int]:
-    """(major, minor) of ``binary``, from ``dovecot --version`` ("2.3.19.1 (…)", "2.4.1-4 (…)")."""
+    """(major, minor) of the Dovecot at ``binary``, asked with ``dovecot --version``."""
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
-    match = re.match(r"\s*(\d+)\.(\d+)", out)
+    return parse_dovecot_version(out)
+
+
+def parse_dovecot_version(text: str) -> tuple[int, int]:
+    """(major, minor) from ``dovecot --version`` output: "2.3.19.1 (9b53102964)", "2.4.1-4 (7d8c0e5759)"."""
+    match = re.match(r"\s*(\d+)\.(\d+)", text)
     if match is None:
-        raise RuntimeError(f"cannot read the Dovecot version from `{binary} --version`: {out.strip()!r}")
+        raise RuntimeError(f"cannot read the Dovecot version from `dovecot --version`: {text.strip()!r}")
     return int(match.group(1)), int(match.group(2))
 
 
