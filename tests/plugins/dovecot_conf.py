@@ -17,6 +17,8 @@ from one list of settings; only the spellings that 2.4 renamed differ:
 args = scheme=PLAIN … path/%u }``     ``= path/%{user}`` and
                                       ``passdb_default_password_scheme }``
 ``inet_listener { address = … }``     ``inet_listener { listen = … }``
+XOAUTH2 token checked by the passdb   ``oauth2_introspection_url``: asked of
+(as a password)                       a loopback endpoint that keeps 2.3's rule
 ====================================  =========================================
 
 What the server is: IMAP on 127.0.0.1 only, on the port given, no SSL,
@@ -51,11 +53,17 @@ def parse_dovecot_version(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def render_dovecot_conf(version: tuple[int, int], root: Path, port: int) -> str:
-    """dovecot.conf for a loopback IMAP server on ``port`` keeping everything under ``root``."""
+def render_dovecot_conf(version: tuple[int, int], root: Path, port: int, introspection_url: str = "") -> str:
+    """dovecot.conf for a loopback IMAP server on ``port`` keeping everything under ``root``.
+
+    ``introspection_url``: 2.4 only, where XOAUTH2 tokens are checked
+    (tests/plugins/oauth2_introspection.py); 2.3 checks them against the passdb.
+    """
     if version[:2] not in ((2, 3), (2, 4)):
         raise RuntimeError(f"Dovecot {version[0]}.{version[1]} is not supported by the test config (2.3 or 2.4)")
     v24 = version[:2] == (2, 4)
+    if v24 and not introspection_url:
+        raise RuntimeError("Dovecot 2.4's XOAUTH2 needs an OAuth2 introspection URL")
     users = f"{root}/users/%{{user}}" if v24 else f"{root}/users/%u"
     lines: list[str] = []
     if v24:  # must come first
@@ -81,6 +89,15 @@ def render_dovecot_conf(version: tuple[int, int], root: Path, port: int) -> str:
         "shutdown_clients = yes",
         "imap_idle_notify_interval = 1 mins",
     ]
+    if v24:
+        lines += [
+            "oauth2_introspection_mode = auth",
+            f"oauth2_introspection_url = {introspection_url}",
+            "oauth2_username_attribute = email",
+            "oauth2_active_attribute = active",
+            "oauth2_active_value = true",
+            "oauth2_force_introspection = yes",
+        ]
     if v24:
         lines += [
             "passdb passwd-file {",

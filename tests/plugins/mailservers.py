@@ -25,6 +25,7 @@ from typing import Iterator
 import pytest
 
 from tests.plugins.dovecot_conf import dovecot_version, render_dovecot_conf
+from tests.plugins.oauth2_introspection import IntrospectionServer
 from tests.plugins.ports import free_port, wait_for_port
 
 DOVECOT_UID = 65534  # nobody: mail processes refuse to run as root
@@ -58,7 +59,10 @@ class DovecotServer:
             (root / sub).mkdir(exist_ok=True)
             (root / sub).chmod(0o755)
         self.version = dovecot_version(binary)
-        self.conf.write_text(render_dovecot_conf(self.version, root, self.port))
+        # 2.4 checks XOAUTH2 tokens with an OAuth2 server; ours lives as long as this process.
+        self.introspection = IntrospectionServer(self.users_dir) if self.version >= (2, 4) else None
+        self.conf.write_text(render_dovecot_conf(
+            self.version, root, self.port, self.introspection.url if self.introspection else ""))
 
     def add_user(self, user: str, password: str) -> None:
         """One passwd-file per user: Dovecot reads a new file fresh (it caches by mtime)."""
