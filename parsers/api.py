@@ -17,6 +17,7 @@ from mailbot.records import RECORD_TYPES
 from parsers.document import Document, Slot, flatten
 from parsers.engine import Engine, ExplainItem
 from parsers.mapping import FormMapping
+from parsers.printed import printed_for
 from parsers.recognise import recognise
 from parsers.safety import LIMITS, Limits, check_size
 from parsers.sniff import name_allows, sniff_type
@@ -77,7 +78,8 @@ def parse_document(data: bytes, filename: str, *, board: str,
     mapping = recognise(slots, mappings)
     if mapping is None:
         raise ParseError("attachment is not a recognised form", "not_a_form")
-    engine = Engine(slots, mapping, doc.form_fields)
+    engine = Engine(slots, mapping, doc.form_fields,
+                    printed_for(mapping.blank_form, mapping.source))
     data_out = engine.run()
     data_out.update(board=board, form=mapping.id, warnings=engine.warnings)
     if isinstance(data_out.get("decision"), dict):

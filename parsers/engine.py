@@ -16,6 +16,8 @@ from mailbot.records import REASON_ORDER, RECORD_TYPES
 from parsers.document import Slot
 from parsers.labels import Hit, Locator
 from parsers.mapping import FieldSpec, FormMapping
+from parsers.options import row_detail, ticked as ticked_at
+from parsers.printed import Printed
 from parsers.reading import ValueReader
 from parsers.tables import read_table
 
@@ -37,9 +39,10 @@ class Engine:
     """Reads one document with one mapping into contract JSON."""
 
     def __init__(self, slots: list[Slot], mapping: FormMapping,
-                 form_fields: dict[str, str] | None = None) -> None:
+                 form_fields: dict[str, str] | None = None,
+                 printed: Printed | None = None) -> None:
         self.mapping = mapping
-        self.loc = Locator(slots, mapping)
+        self.loc = Locator(slots, mapping, printed)
         self.values = ValueReader(mapping)
         self.form_fields = form_fields or {}
         self.data: dict[str, Any] = {}
@@ -117,6 +120,8 @@ class Engine:
         for label in spec.labels:
             for hit in self.loc.find_all(label, *span, loose=loose):
                 raw, where = self.loc.answer(hit, spec.answer)
+                if spec.answer != "auto" and not (raw or "").strip():
+                    raw, where = self.loc.answer(hit, "auto")  # the layout is not the usual one
                 value = self.values.convert(raw, spec, path, self.warnings)
                 if value is None and spec.agree and self.values.has_phrase(raw, spec.agree):
                     self.agreeing.add(path)
@@ -132,9 +137,9 @@ class Engine:
         ticked: list[tuple[int, str, Hit]] = []
         for code, labels in spec.option_map().items():
             for label in labels:
-                hit = self.loc.find_one(label, *span, loose=True)
+                hit = self.loc.find_option(label, *span)
                 if hit is not None:
-                    if self.loc.ticked(hit, group):
+                    if ticked_at(hit.slot, self.loc.options.marks, {}):
                         ticked.append((hit.slot.index, code, hit))
                     break
         if spec.type == "choice":
@@ -169,7 +174,7 @@ class Engine:
         text = self.values.strip_prefixes(text, prefixes)
         value = self.values.text(text, spec)
         if value is None:
-            value = self.values.text(self.loc.row_detail(hit, group), spec)
+            value = self.values.text(row_detail(hit.slot, group), spec)
         return value
 
     def _items(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> list[dict]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.document import Paragraph, Slot
+from parsers.document import Slot
 from parsers.mapping import FormMapping
-from parsers.values import is_tick_mark, normalise_label, tokens
+from parsers.options import OptionIndex
+from parsers.printed import Printed
+from parsers.values import normalise_label, tokens
 
 _LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>])*")
 _SEPARATORS = (":", "\n", "?", "–", "—", "-", ")", "=")
@@ -29,24 +31,38 @@ class Hit:
     loose: bool = False
 
 
-def _after_label(slot: Slot, label_norm: str, loose: bool | str = False) -> Hit | None:
+def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
+                 printed: int = 0, owner: int = 0) -> Hit | None:
     """Match ``label_norm`` at the start of a slot; the text after it, if any.
 
     ``loose`` accepts a label that is only the start of a longer prompt
     (``Please give a brief summary…``), for answers that sit elsewhere;
     ``"para"`` accepts it only for a paragraph with no colon after the label.
+    ``printed`` is how many words at the slot's start the blank form prints:
+    those are never answer, and whatever follows them is, separator or not.
+    ``owner`` is the word count of the longest known label at the start: a
+    shorter label (``Name``) does not own a slot a longer one (``Name of
+    Agency``) starts.
     """
     norm = slot.norm
     if not norm.startswith(label_norm) or (len(norm) > len(label_norm)
                                            and norm[len(label_norm)] != " "):
         return None
     count = label_norm.count(" ") + 1
+    if owner > count:
+        return None
     toks = tokens(slot.text)
     end = toks[count - 1].end()
+    label = slot.text[:end].strip()
+    if printed >= count:
+        rest = slot.text[toks[printed - 1].end():]
+        answer = rest[len(_LEAD.match(rest).group()):]  # type: ignore[union-attr]
+        if answer.strip():
+            return Hit(slot, label, answer)
+        return Hit(slot, label, "", loose=True)
     rest = slot.text[end:]
     lead = _LEAD.match(rest).group()  # type: ignore[union-attr]
     answer = rest[len(lead):]
-    label = slot.text[:end].strip()
     if answer.strip() and slot.paragraph is not None and slot.text.rstrip()[-1:] in ":?":
         return Hit(slot, slot.text.strip(), "", loose=True)  # a question: answer below
     if answer.strip() and not any(sep in lead for sep in _SEPARATORS):
@@ -62,8 +78,10 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False) -> Hit 
 class Locator:
     """Label and answer lookup over one document for one mapping."""
 
-    def __init__(self, slots: list[Slot], mapping: FormMapping) -> None:
+    def __init__(self, slots: list[Slot], mapping: FormMapping,
+                 printed: Printed | None = None) -> None:
         self.slots = slots
+        self.printed = printed
         self.cell_slots = {id(s.cell): s for s in slots if s.cell is not None}
         self.by_first: dict[str, list[Slot]] = {}
         for slot in self.slots:
@@ -80,7 +98,31 @@ class Locator:
         for phrases in mapping.sections.values():
             labels += phrases
         self.stops = {normalise_label(x) for x in labels} - {""}
+        self.stops_by_first: dict[str, list[int]] = {}
+        for stop in self.stops:
+            self.stops_by_first.setdefault(stop.split(" ", 1)[0], []).append(stop.count(" ") + 1)
+        self._ctx: dict[int, tuple[int, int]] = {}
+        self.options = OptionIndex(slots)
         self.sections = self._sections(mapping)
+
+    def ctx(self, slot: Slot) -> tuple[int, int]:
+        """(printed words, longest known label's words) at the start of a slot."""
+        found = self._ctx.get(slot.index)
+        if found is None:
+            norm = slot.norm
+            words = norm.split(" ")
+            owner = max((n for n in self.stops_by_first.get(words[0], ())
+                         if n <= len(words) and " ".join(words[:n]) in self.stops), default=0)
+            printed = self.printed.prefix(norm) if self.printed is not None else 0
+            found = self._ctx[slot.index] = (printed, owner)
+        return found
+
+    def match(self, slot: Slot, norm: str, loose: bool | str = False) -> Hit | None:
+        return _after_label(slot, norm, loose, *self.ctx(slot))
+
+    def is_printed(self, slot: Slot) -> bool:
+        """A slot the blank form prints (in whole, or as its start)."""
+        return self.printed is not None and bool(slot.norm) and self.ctx(slot)[0] > 0
 
     def _sections(self, mapping: FormMapping) -> dict[str, tuple[int, int]]:
         starts: dict[str, int] = {}
@@ -107,7 +149,7 @@ class Locator:
         if not norm:
             return None
         for slot in self.by_first.get(norm.split(" ", 1)[0], ()):
-            if lo <= slot.index < hi and (hit := _after_label(slot, norm, loose)):
+            if lo <= slot.index < hi and (hit := self.match(slot, norm, loose)):
                 return hit
         return None
 
@@ -116,11 +158,24 @@ class Locator:
         if not norm:
             return []
         return [hit for slot in self.by_first.get(norm.split(" ", 1)[0], ())
-                if lo <= slot.index < hi and (hit := _after_label(slot, norm, loose))]
+                if lo <= slot.index < hi and (hit := self.match(slot, norm, loose))]
+
+    def find_option(self, label: str, lo: int, hi: int) -> Hit | None:
+        """An option's line or cell, its tick mark (before or after it) set aside."""
+        norm = normalise_label(label)
+        if not norm:
+            return None
+        first = norm.split(" ", 1)[0]
+        candidates = sorted([*self.by_first.get(first, ()), *self.options.by_first.get(first, ())],
+                            key=lambda s: s.index)
+        for slot in candidates:
+            if lo <= slot.index < hi and (hit := _after_label(slot, norm, True)):
+                return hit
+        return None
 
     def is_label(self, slot: Slot) -> bool:
-        norm = slot.norm
-        return any(norm == s or norm.startswith(s + " ") for s in self.stops)
+        """A known label, or (with a blank form) a line the blank form prints."""
+        return self.ctx(slot)[1] > 0 or self.is_printed(slot)
 
     # --- answers -----------------------------------------------------------
 
@@ -179,38 +234,3 @@ class Locator:
                 break
             lines.append(slot.text)
         return "\n".join(lines), where
-
-    # --- ticks -------------------------------------------------------------
-
-    def ticked(self, hit: Hit, group_label_norms: set[str]) -> bool:
-        """Is the option at ``hit`` ticked: a checked box or a typed mark in its row."""
-        slot = hit.slot
-        if isinstance(slot.paragraph, Paragraph):
-            return any(slot.boxes) or slot.text.lstrip()[:1] in {"☒", "☑", "✓", "✔", "X", "x"}
-        row = slot.table.rows[slot.row]  # type: ignore[union-attr]
-        seen: set[int] = set()
-        for cell in row:
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            if any(cell.boxes):
-                return True
-            if cell is not slot.cell and is_tick_mark(cell.text):
-                return True
-        return False
-
-    def row_detail(self, hit: Hit, group_label_norms: set[str]) -> str | None:
-        """Typed text elsewhere in the option's row (an "Others: …" box)."""
-        slot = hit.slot
-        if slot.table is None:
-            return None
-        seen: set[int] = {id(slot.cell)}
-        for cell in slot.table.rows[slot.row]:
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            text = cell.text.strip()
-            if text and not is_tick_mark(text) and not any(
-                    normalise_label(text).startswith(g) for g in group_label_norms):
-                return text
-        return None

@@ -148,6 +148,8 @@ class FormMapping(_Strict):
     #: Lines dropped from any answer ("(Please continue on a separate sheet…)").
     ignore_lines: list[str] = Field(default_factory=list)
     fields: dict[str, FieldSpec]
+    #: The board's blank form (relative to this file): text printed on it is never an answer.
+    blank_form: str | None = None
     source: str | None = Field(default=None, exclude=True)
 
     @property

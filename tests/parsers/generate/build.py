@@ -149,7 +149,8 @@ class _Builder:
             self.items.setdefault(path, {}).setdefault(n, {})[key] = value
         else:
             put(self.data, q.path, [] if value is None and q.kind == "person_list" else value)
-        self.checks.append(Check(q.path, value, tags))
+        if not q.path.startswith("_"):  # scratch fields are never output
+            self.checks.append(Check(q.path, value, tags))
 
     def _ticks(self, q: Question) -> None:
         spec, style = q.spec, self.pick(self.case.tick_style, wx.TICK_STYLES)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parsers.mapping import FieldSpec, FormMapping
+from parsers.values import normalise_label
 
 #: Field kinds the generator does not fill: decisions are written by the
 #: board, not the agency, and their free-text wording is another test's.
@@ -76,5 +77,17 @@ def questions(mapping: FormMapping) -> list[Section]:
 
 
 def title_lines(mapping: FormMapping) -> list[str]:
-    """Printed lines that make the mapping recognise the form."""
-    return list(mapping.recognise.all) + list(mapping.recognise.any[:1])
+    """Printed lines that make the mapping recognise the form.
+
+    An ``any`` phrase that is a section heading or a question is printed
+    there already; printing it again in the title would move the section.
+    """
+    printed = {normalise_label(s.heading or "") for s in questions(mapping)}
+    printed |= {normalise_label(q.label) for s in questions(mapping) for q in s.questions}
+    extra = [p for p in mapping.recognise.any if normalise_label(p) not in printed]
+    if mapping.recognise.any and not any(normalise_label(p) in printed
+                                         for p in mapping.recognise.any):
+        extra = extra[:1]
+    else:
+        extra = []
+    return list(mapping.recognise.all) + extra
