@@ -17,8 +17,11 @@ from parsers.options import OptionIndex
 from parsers.printed import Printed
 from parsers.values import normalise_label, tokens
 
-_LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>])*")
-_SEPARATORS = (":", "\n", "?", "–", "—", "-", ")", "=")
+_LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>)\]*])*")
+#: Text straight after a label that reads as an answer rather than more of the
+#: question: it starts with a capital or a digit and holds no ``:``, ``?`` or hint.
+_BARE_ANSWER = re.compile(r"^[^\W_a-z][^:?()]*$")
+_SEPARATORS = (":", "\n", "\t", "?", "–", "—", "-", ")", "=")
 
 
 @dataclass(slots=True)
@@ -65,12 +68,16 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
     answer = rest[len(lead):]
     if answer.strip() and slot.paragraph is not None and slot.text.rstrip()[-1:] in ":?":
         return Hit(slot, slot.text.strip(), "", loose=True)  # a question: answer below
-    if answer.strip() and not any(sep in lead for sep in _SEPARATORS):
-        if loose is True or (loose == "para" and slot.paragraph is not None and ":" not in rest):
+    if answer.strip() and not any(sep in lead for sep in _SEPARATORS) and "  " not in lead:
+        if loose is True:
             return Hit(slot, label, rest, loose=True)
-        if slot.cell is not None and "\n" in rest:  # a prompt line, the answer below it
-            first, _, after = rest.partition("\n")
+        first, _, after = rest.partition("\n")
+        if slot.cell is not None and after:  # a prompt line, the answer below it
             return Hit(slot, label + first, after)
+        if owner == count and not after and _BARE_ANSWER.match(answer):
+            return Hit(slot, label, answer)  # "Your name Jane Doe": no separator at all
+        if loose == "para" and slot.paragraph is not None and ":" not in rest:
+            return Hit(slot, label, rest, loose=True)
         return None  # "Name of Agency" is not the label "Name"
     return Hit(slot, label, answer)
 
@@ -166,8 +173,9 @@ class Locator:
         if not norm:
             return None
         first = norm.split(" ", 1)[0]
-        candidates = sorted([*self.by_first.get(first, ()), *self.options.by_first.get(first, ())],
-                            key=lambda s: s.index)
+        marked = self.options.marks
+        candidates = sorted([*(s for s in self.by_first.get(first, ()) if s.index not in marked),
+                             *self.options.by_first.get(first, ())], key=lambda s: s.index)
         for slot in candidates:
             if lo <= slot.index < hi and (hit := _after_label(slot, norm, True)):
                 return hit

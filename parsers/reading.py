@@ -16,7 +16,7 @@ from parsers.values import (DEFAULT_FILLER, clean_text, find_email, find_phone, 
 
 _PERSON = (re.compile(r"^(?P<name>.+?)\s*\((?P<date>[^()]+)\)\s*$"),
            re.compile(r"^(?P<name>.+?)\s*[,–—-]\s*(?:(?:dob|born|d\.o\.b\.?)\s*:?\s*)?"
-                      r"(?P<date>[^,]+)$", re.I))
+                      r"(?P<date>.+)$", re.I))
 
 
 class ValueReader:

@@ -139,6 +139,8 @@ class _Builder:
 
     def _record(self, q: Question, a: Answer, tags: list[str]) -> None:
         value = a.value
+        if q.kind == "person_list" and value is None:
+            value = []
         if q.kind == "person_list" and value:
             value = [{q.spec.name_key: p["name"], q.spec.date_key: p["date_of_birth"]}
                      for p in value]
@@ -148,7 +150,7 @@ class _Builder:
             path, n, key, _ = q.item
             self.items.setdefault(path, {}).setdefault(n, {})[key] = value
         else:
-            put(self.data, q.path, [] if value is None and q.kind == "person_list" else value)
+            put(self.data, q.path, value)
         if not q.path.startswith("_"):  # scratch fields are never output
             self.checks.append(Check(q.path, value, tags))
 

@@ -55,6 +55,7 @@ def derive(mapping: FormMapping, data: dict, extras: dict[str, Any], checks: lis
                 if found:
                     counts = Counter(found)
                     put(data, path, max(found, key=lambda v: counts[v]))
+                    checks[:] = [c for c in checks if c.path != path]
                     checks.append(check(path, get(data, path), ["derived"]))
             continue
         put(data, path, value)

@@ -89,7 +89,7 @@ def tick_blocks(group_label: str, options: list[tuple[str, bool, str]], layout: 
 
     ``options`` are (printed option, ticked, typed detail after it).
     """
-    after = rng.random() < 0.5
+    after = rng.random() < 0.5 or tick_style == "yesno"
     if layout in TABLE_LAYOUTS:
         rows = [[wx.cell([wx.paragraph(wx.label_run(group_label))]), wx.cell([])]]
         for text, ticked, detail in options:
@@ -102,9 +102,9 @@ def tick_blocks(group_label: str, options: list[tuple[str, bool, str]], layout: 
     for text, ticked, detail in options:
         mark = wx.tick_runs(ticked, tick_style)
         tail = wx.run(f": {detail}") if detail else ""
-        if after and not detail:
+        if after:
             dash = " – " if tick_style == "yesno" else " "
-            out.append(wx.paragraph(wx.run(text + dash) + mark))
+            out.append(wx.paragraph(wx.run(text) + tail + wx.run(dash) + mark))
         else:
             out.append(wx.paragraph(mark + wx.run(" " + text) + tail))
     return out
