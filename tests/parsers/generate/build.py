@@ -103,14 +103,22 @@ class _Builder:
                 if not (item.skip_if_blank and all(entry.get(k) is None for k in item.skip_if_blank)):
                     out.append(entry)
             self.data[path] = out
+        self._both([wx.paragraph(wx.run("End of form"))])  # Word never ends a body on a table
         derive(self.mapping, self.data, self.extras, self.checks, Check)
         raw = {**self.data, "board": self.mapping.board, "form": self.mapping.id}
         record = RECORD_TYPES[self.mapping.form_type].model_validate(raw).model_dump(mode="json")
         return Generated(_docx(self.filled), _docx(self.blank), record, self.checks)
 
     def _both(self, blocks: list[str], blank: list[str] | None = None) -> None:
+        self._gap()
         self.filled += blocks
         self.blank += blocks if blank is None else blank
+
+    def _gap(self) -> None:
+        """An empty paragraph between two tables: Word joins tables that touch."""
+        if self.filled and self.filled[-1].startswith("<w:tbl"):
+            self.filled.append(wx.paragraph(""))
+            self.blank.append(wx.paragraph(""))
 
     def _answer(self, q: Question) -> Answer:
         answer = self.fill.answer(q.path, q.kind)
@@ -132,6 +140,7 @@ class _Builder:
             if self.case.layout in ("same_cell", "para_inline"):
                 tags.append(f"sep:{sep}")
             self._record(q, a, tags)
+        self._gap()
         rng_state = self.rng.getstate()
         self.filled += simple_blocks(filled, self.case.layout, self.rng)
         self.rng.setstate(rng_state)

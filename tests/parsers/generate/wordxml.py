@@ -139,9 +139,10 @@ def cell(paragraphs: list[str], span: int = 1) -> str:
 
 
 def table(rows: list[list[str]], columns: int) -> str:
-    grid = "".join('<w:gridCol w:w="2000"/>' for _ in range(columns))
+    width = 8640 // columns  # the text width of a Letter page with Word's margins
+    grid = "".join(f'<w:gridCol w:w="{width}"/>' for _ in range(columns))
     borders = "".join(f'<w:{side} w:val="single" w:sz="4"/>'
                       for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     body = "".join(f"<w:tr>{''.join(r)}</w:tr>" for r in rows)
-    return (f'<w:tbl {NS}><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblBorders>{borders}'
+    return (f'<w:tbl {NS}><w:tblPr><w:tblW w:w="8640" w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblBorders>{borders}'
             f"</w:tblBorders></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>")
