@@ -20,6 +20,7 @@ from parsers.mapping import FormMapping
 from parsers.printed import printed_for
 from parsers.recognise import recognise
 from parsers.safety import LIMITS, Limits, check_size
+from parsers.tolerant import validate_record
 from parsers.sniff import name_allows, sniff_type
 
 log = logging.getLogger("mailbot.parsers")
@@ -84,6 +85,6 @@ def parse_document(data: bytes, filename: str, *, board: str,
     data_out.update(board=board, form=mapping.id, warnings=engine.warnings)
     if isinstance(data_out.get("decision"), dict):
         data_out["decision"]["board"] = board
-    record = RECORD_TYPES[mapping.form_type].model_validate(data_out)
+    record = validate_record(RECORD_TYPES[mapping.form_type], data_out, engine.warnings)
     log.info("parsed %s as %s (%d warnings)", kind, mapping.id, len(engine.warnings))
     return ParseResult(record, mapping.id, engine.explain if explain else [], kind)

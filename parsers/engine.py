@@ -16,7 +16,7 @@ from mailbot.records import REASON_ORDER, RECORD_TYPES
 from parsers.document import Slot
 from parsers.labels import Hit, Locator
 from parsers.mapping import FieldSpec, FormMapping
-from parsers.options import row_detail, ticked as ticked_at
+from parsers.options import mark_kind, row_detail, ticked as ticked_at
 from parsers.printed import Printed
 from parsers.reading import ValueReader
 from parsers.tables import read_table
@@ -61,9 +61,9 @@ class Engine:
             if spec.from_ or spec.join or spec.of or spec.value is not None or spec.agree_with:
                 derived.append((path, spec))
             if spec.value is None and not (spec.from_ or spec.join or spec.of):
-                _put(self.data, path, self.read(path, spec))
+                _put(self.data, path, self._safely(path, self.read, path, spec))
         for path, spec in derived:
-            self._derive(path, spec)
+            self._safely(path, self._derive, path, spec)
         for path, spec in self.mapping.fields.items():
             if spec.most_common and _get(self.data, path) is None:
                 _put(self.data, path, _most_common(self.data, spec.most_common))
@@ -74,11 +74,26 @@ class Engine:
                 self.warnings.append(f"required field {path} was not found")
         if "reasons" in self.data and isinstance(self.data["reasons"], list):
             order = {code: i for i, code in enumerate(REASON_ORDER)}
-            self.data["reasons"].sort(key=lambda c: order.get(c, len(order)))
+            self.data["reasons"].sort(
+                key=lambda c: order.get(c, len(order)) if isinstance(c, str) else len(order))
         self._subrecords()
         for key in [k for k in self.data if k.startswith("_")]:
             del self.data[key]
         return self.data
+
+    def _safely(self, path: str, fn: Any, *args: Any) -> Any:
+        """One field's rule; a rule that fails leaves only that field blank, with a warning.
+
+        Mappings are data an admin writes: a combination no check foresaw
+        must cost one field, never the form (and never a traceback).
+        """
+        try:
+            return fn(*args)
+        except Exception as err:  # noqa: BLE001 - any failure of one rule
+            log.warning("field %s could not be read (%s)", path, type(err).__name__)
+            self.warnings.append(f"field {path} could not be read; it was left blank")
+            self._note(path, None, None, False, f"rule failed: {type(err).__name__}")
+            return None
 
     def _subrecords(self) -> None:
         """An optional sub-record (a referral's ``decision``) only when filled."""
@@ -135,22 +150,30 @@ class Engine:
     def _ticks(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> Any:
         group = {self.values.norm_label(x) for x in spec.labels}
         ticked: list[tuple[int, str, Hit]] = []
+        seen: list[str] = []  # for --explain: each option, where, and how its mark read
         for code, labels in spec.option_map().items():
             for label in labels:
                 hit = self.loc.find_option(label, *span)
                 if hit is not None:
-                    if ticked_at(hit.slot, self.loc.options.marks, {}):
+                    on = ticked_at(hit.slot, self.loc.options.marks, {})
+                    if on:
                         ticked.append((hit.slot.index, code, hit))
+                    seen.append(f"{code}={'ticked' if on else 'not ticked'} "
+                                f"({mark_kind(hit.slot, self.loc.options.marks)}, "
+                                f"{hit.slot.where})")
                     break
+            else:
+                seen.append(f"{code}=option not found")
+        note = "; ".join(seen)
         if spec.type == "choice":
             ticked.sort(key=lambda t: t[0])
             if len(ticked) > 1:
                 self.warnings.append(f"more than one box ticked for {path}; the first was taken")
             if not ticked:
-                self._note(path, None, None, False)
+                self._note(path, None, None, False, note)
                 return None
             _, code, hit = ticked[0]
-            self._note(path, hit.label, hit.slot.where, True)
+            self._note(path, hit.label, hit.slot.where, True, note)
             if spec.detail and spec.detail.field:
                 detail = self._detail(hit, spec, group)
                 _put(self.data, spec.detail.field, detail)
@@ -165,7 +188,7 @@ class Engine:
             else:
                 out.append(code)
         self._note(path, spec.labels[0] if spec.labels else "tick boxes",
-                   ticked[0][2].slot.where if ticked else None, bool(out))
+                   ticked[0][2].slot.where if ticked else None, bool(out), note)
         return out
 
     def _detail(self, hit: Hit, spec: FieldSpec, group: set[str]) -> str | None:
@@ -216,7 +239,9 @@ class Engine:
 def _put(data: dict, path: str, value: Any) -> None:
     parts = path.split(".")
     for part in parts[:-1]:
-        data = data.setdefault(part, {})
+        if not isinstance(data.get(part), dict):
+            data[part] = {}  # a mapping's ``set:`` may have put a plain value here
+        data = data[part]
     data[parts[-1]] = value
 
 

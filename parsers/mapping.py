@@ -156,41 +156,6 @@ class FormMapping(_Strict):
     def board(self) -> str:
         return self.id.split("/", 1)[0]
 
-    @model_validator(mode="after")
-    def _check_paths(self) -> "FormMapping":
-        record = RECORD_TYPES[self.form_type]
-        problems = [f"fields.{path}: {why}" for path, why in _unknown_paths(record, self)]
-        if problems:
-            raise ValueError("; ".join(problems))
-        for name, spec in self.fields.items():
-            if spec.section and spec.section not in self.sections:
-                raise ValueError(f"fields.{name}: section {spec.section!r} is not "
-                                 f"defined under 'sections'")
-        return self
-
-
-def _unknown_paths(record: type[BaseModel], mapping: FormMapping) -> list[tuple[str, str]]:
-    """Field paths in the mapping that the record contract does not have."""
-    out = []
-    for path in list(mapping.fields) + list(mapping.set):
-        if path.startswith("_"):
-            continue  # a scratch field: read and used by others, never output
-        model: Any = record
-        for part in path.split("."):
-            info = getattr(model, "model_fields", {}).get(part)
-            if info is None:
-                out.append((path, f"the {mapping.form_type} record has no field {path!r}"))
-                break
-            model = _inner_model(info.annotation)
-    return out
-
-
-def _inner_model(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return annotation if isinstance(annotation, type) else None
-
 
 def _problems(file: str, err: ValidationError) -> list[tuple[str, str, str]]:
     out = []
@@ -214,7 +179,9 @@ def _read(path: Path) -> tuple[FormMapping | None, list[tuple[str, str, str]]]:
     except ValidationError as err:
         return None, _problems(str(path), err)
     mapping.source = str(path)
-    return mapping, []
+    from parsers.mapping_check import mapping_problems
+    problems = [(str(path), key, why) for key, why in mapping_problems(mapping)]
+    return (None, problems) if problems else (mapping, [])
 
 
 def load_mapping_file(path: Path | str) -> FormMapping:

@@ -57,6 +57,19 @@ def ticked(slot: Slot, marks: dict[int, bool], cell_slot_text: dict[int, str]) -
     return False
 
 
+def mark_kind(slot: Slot, marks: dict[int, bool]) -> str:
+    """How an option's tick was given, for ``--explain`` (no values: marks only)."""
+    if slot.boxes:
+        return "Word check box"
+    if slot.index in marks:
+        return "typed mark on its line"
+    if slot.table is not None:
+        for cell in slot.table.rows[slot.row]:
+            if cell is not slot.cell and (cell.boxes or cell_mark(cell.text) is not None):
+                return "check box in its row" if cell.boxes else "typed mark in its row"
+    return "no mark"
+
+
 def row_detail(slot: Slot, group_label_norms: set[str]) -> str | None:
     """Typed text elsewhere in the option's row (an "Others: …" box)."""
     if slot.table is None:
