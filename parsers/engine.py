@@ -15,7 +15,8 @@ from typing import Any
 from mailbot.records import REASON_ORDER, RECORD_TYPES
 from parsers.document import Slot
 from parsers.labels import Hit, Locator
-from parsers.mapping import FieldSpec, FormMapping
+from parsers.mapping import FieldSpec, FormMapping, Repeat
+from parsers.repeats import block_spans, split_lines
 from parsers.options import mark_kind, row_detail, ticked as ticked_at
 from parsers.printed import Printed
 from parsers.reading import ValueReader
@@ -61,15 +62,27 @@ class Engine:
             if spec.from_ or spec.join or spec.of or spec.value is not None or spec.agree_with:
                 derived.append((path, spec))
             if spec.value is None and not (spec.from_ or spec.join or spec.of):
-                _put(self.data, path, self._safely(path, self.read, path, spec))
+                value = self._safely(path, self.read, path, spec)
+                if value in (None, []) and _get(self.data, path) not in (None, []):
+                    continue  # nothing found: a ``set:`` value stays
+                _put(self.data, path, value)
+        self._only_if()  # before join/from, so they never use what only_if blanks
         for path, spec in derived:
             self._safely(path, self._derive, path, spec)
         for path, spec in self.mapping.fields.items():
-            if spec.most_common and _get(self.data, path) is None:
-                _put(self.data, path, _most_common(self.data, spec.most_common))
+            if _get(self.data, path) not in (None, []):
+                continue
+            value = _most_common(self.data, spec.most_common) if spec.most_common else None
+            for other in spec.fallback:
+                value = value if value is not None else _get(self.data, other)
+            if value is None and spec.default is not None:
+                value = spec.default
+            if value is not None:
+                _put(self.data, path, value)
+                self._note(path, None, "fallback" if spec.fallback or spec.most_common
+                           else "default", True)
+        self._only_if()
         for path, spec in self.mapping.fields.items():
-            if spec.only_if and _get(self.data, spec.only_if.field) != spec.only_if.equals:
-                _put(self.data, path, None)
             if spec.required and _get(self.data, path) in (None, []):
                 self.warnings.append(f"required field {path} was not found")
         if "reasons" in self.data and isinstance(self.data["reasons"], list):
@@ -80,6 +93,11 @@ class Engine:
         for key in [k for k in self.data if k.startswith("_")]:
             del self.data[key]
         return self.data
+
+    def _only_if(self) -> None:
+        for path, spec in self.mapping.fields.items():
+            if spec.only_if and _get(self.data, spec.only_if.field) != spec.only_if.equals:
+                _put(self.data, path, None)
 
     def _safely(self, path: str, fn: Any, *args: Any) -> Any:
         """One field's rule; a rule that fails leaves only that field blank, with a warning.
@@ -112,13 +130,20 @@ class Engine:
 
     # --- one field -------------------------------------------------------------
 
-    def read(self, path: str, spec: FieldSpec) -> Any:
+    def read(self, path: str, spec: FieldSpec, within: tuple[int, int] | None = None) -> Any:
+        """One field, looked for in its section (inside ``within``, a block, when given)."""
         span = self.loc.span(spec.section)
+        if span is not None and within is not None:
+            span = (max(span[0], within[0]), min(span[1], within[1]))
+            span = span if span[0] < span[1] else None
         if span is None:
             self._note(path, None, None, False, f"section {spec.section} not found")
-            return [] if spec.type in ("tick_list", "table", "person_list") or spec.items else None
+            return [] if spec.type in ("tick_list", "table", "person_list", "lines") or \
+                spec.items or spec.repeat else None
         if spec.items:
             return self._items(path, spec, span)
+        if spec.repeat:
+            return self._blocks(path, spec.repeat, span)
         if spec.type in ("choice", "tick_list"):
             return self._ticks(path, spec, span)
         if spec.type == "table":
@@ -134,9 +159,9 @@ class Engine:
         loose = spec.answer in ("below", "right") or "para"
         for label in spec.labels:
             for hit in self.loc.find_all(label, *span, loose=loose):
-                raw, where = self.loc.answer(hit, spec.answer)
+                raw, where = self.loc.answer(hit, spec.answer, span[1])
                 if spec.answer != "auto" and not (raw or "").strip():
-                    raw, where = self.loc.answer(hit, "auto")  # the layout is not the usual one
+                    raw, where = self.loc.answer(hit, "auto", span[1])  # not the usual layout
                 value = self.values.convert(raw, spec, path, self.warnings)
                 if value is None and spec.agree and self.values.has_phrase(raw, spec.agree):
                     self.agreeing.add(path)
@@ -145,7 +170,7 @@ class Engine:
                     return value
                 first = first or (hit, where)
         self._note(path, first[0].label if first else None, first[1] if first else None, False)
-        return [] if spec.type == "person_list" else None
+        return [] if spec.type in ("person_list", "lines") else None
 
     def _ticks(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> Any:
         group = {self.values.norm_label(x) for x in spec.labels}
@@ -205,12 +230,23 @@ class Engine:
         for n, item in enumerate(spec.items):
             entry: dict[str, Any] = dict(item.set)
             for key, sub in item.fields.items():
-                sub_span = self.loc.span(sub.section) if sub.section else span
-                sub_spec = sub if sub.section is None else sub.model_copy(update={"section": None})
-                entry[key] = self.read(f"{path}[{n}].{key}", sub_spec) if sub_span else None
+                entry[key] = self.read(f"{path}[{n}].{key}", sub, span)
             if item.skip_if_blank and all(entry.get(k) in (None, "") for k in item.skip_if_blank):
                 continue
             out.append(entry)
+        return out
+
+    def _blocks(self, path: str, repeat: Repeat, span: tuple[int, int]) -> list[dict]:
+        """One entry per repeated block; each field read inside its own block only."""
+        out = []
+        for n, block in enumerate(block_spans(self.loc, repeat, span)):
+            entry: dict[str, Any] = dict(repeat.set)
+            for key, sub in repeat.fields.items():
+                entry[key] = self.read(f"{path}[{n}].{key}", sub, block)
+            keys = repeat.skip_if_blank or list(repeat.fields)
+            if any(entry.get(k) not in (None, "", []) for k in keys):
+                out.append(entry)
+        self._note(path, "repeated blocks", f"{len(out)} block(s)", bool(out))
         return out
 
     def _derive(self, path: str, spec: FieldSpec) -> None:

@@ -21,6 +21,8 @@ _LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>)\]*])*")
 #: Text straight after a label that reads as an answer rather than more of the
 #: question: it starts with a capital or a digit and holds no ``:``, ``?`` or hint.
 _BARE_ANSWER = re.compile(r"^[^\W_a-z][^:?()]*$")
+#: The number placeholder of a repeated block's heading ("Service #").
+_NUMBERED = re.compile(r"(?:(?<=\s)|^)(?:#|N)(?=\s|$)")
 _SEPARATORS = (":", "\n", "\t", "?", "–", "—", "-", ")", "=")
 
 
@@ -102,6 +104,12 @@ class Locator:
             for item in spec.items:
                 for sub in item.fields.values():
                     labels += sub.labels
+            if spec.repeat:
+                labels += [_NUMBERED.sub(" ", p) for p in spec.repeat.start]
+                for sub in spec.repeat.fields.values():
+                    labels += sub.labels
+                    for option_labels in sub.option_map().values():
+                        labels += option_labels
         for phrases in mapping.sections.values():
             labels += phrases
         self.stops = {normalise_label(x) for x in labels} - {""}
@@ -187,11 +195,12 @@ class Locator:
 
     # --- answers -----------------------------------------------------------
 
-    def answer(self, hit: Hit, mode: str = "auto") -> tuple[str | None, str]:
-        """The answer text for a label hit and where it was found."""
+    def answer(self, hit: Hit, mode: str = "auto", hi: int | None = None
+               ) -> tuple[str | None, str]:
+        """The answer text for a label hit and where it was found (lines below stop at ``hi``)."""
         slot = hit.slot
         if slot.paragraph is not None:
-            return self._paragraph_answer(hit)
+            return self._paragraph_answer(hit, hi if hi is not None else len(self.slots))
         if hit.rest.strip() and mode in ("auto", "same") and not hit.loose:
             return hit.rest, slot.where
         if mode in ("auto", "right"):
@@ -221,7 +230,7 @@ class Locator:
     def _slot_of(self, cell: object) -> Slot | None:
         return self.cell_slots.get(id(cell))
 
-    def _paragraph_answer(self, hit: Hit) -> tuple[str | None, str]:
+    def _paragraph_answer(self, hit: Hit, hi: int) -> tuple[str | None, str]:
         """Text after the label, then the following lines up to the next label.
 
         An answer begun on the label's line stops at a blank line; an answer
@@ -231,7 +240,7 @@ class Locator:
         inline = bool(hit.rest.strip()) and not hit.loose
         lines = [hit.rest] if inline else []
         where = hit.slot.where
-        for slot in self.slots[hit.slot.index + 1:]:
+        for slot in self.slots[hit.slot.index + 1:hi]:
             if slot.paragraph is None:
                 if not inline and not any(x.strip() for x in lines):
                     cells = {id(c) for row in slot.table.rows for c in row}  # type: ignore

@@ -18,7 +18,7 @@ from mailbot.errors import ConfigError
 from mailbot.records import RECORD_TYPES
 
 FieldType = Literal["text", "date", "yes_no", "choice", "tick_list", "table", "choice_text",
-                    "filled", "person_list", "date_text", "time"]
+                    "filled", "person_list", "date_text", "time", "lines"]
 
 
 class _Strict(BaseModel):
@@ -84,16 +84,29 @@ class FieldSpec(_Strict):
     form_fields: list[str] = Field(default_factory=list)
     #: When nothing is found: the most common value of ``list.key`` (ties: first).
     most_common: str | None = None
+    #: When nothing is found: this value (a ``set:`` value is kept the same way).
+    default: Any = None
+    #: When nothing is found: the first of these fields that has a value.
+    fallback: list[str] = Field(default_factory=list)
+    #: A block of questions asked once per agency ("Service 1", "Service 2"…).
+    repeat: "Repeat | None" = None
+    #: ``lines``: one entry per line, split at ``split`` into these keys in order
+    #: (key -> text | date); whatever is left goes to the last key.
+    parts: dict[str, Literal["text", "date"]] = Field(default_factory=dict)
+    split: str = ","
 
     @model_validator(mode="after")
     def _needs(self) -> "FieldSpec":
-        derived = self.value is not None or self.from_ or self.join or self.of or self.items
+        derived = (self.value is not None or self.from_ or self.join or self.of or self.items
+                   or self.repeat)
         if self.type in ("choice", "tick_list") and not self.options:
             raise ValueError(f"a {self.type} field needs options")
         if self.type == "table" and not self.columns:
             raise ValueError("a table field needs columns")
         if self.type == "choice_text" and not self.choices:
             raise ValueError("a choice_text field needs choices")
+        if self.type == "lines" and not self.parts:
+            raise ValueError("a lines field needs parts (the keys each line splits into)")
         if self.type == "filled" and not self.of:
             raise ValueError("a filled field needs 'of' (the fields it looks at)")
         if not derived and not self.labels and not self.form_fields and self.type not in (
@@ -113,6 +126,21 @@ class ItemSpec(_Strict):
     set: dict[str, Any] = Field(default_factory=dict)
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     #: Leave the entry out when all of these read blank.
+    skip_if_blank: list[str] = Field(default_factory=list)
+
+
+class Repeat(_Strict):
+    """A block of questions repeated under numbered headings, one list entry each.
+
+    ``start`` phrases mark where each block begins; ``#`` (or a lone ``N``)
+    stands for its number: ``["Service #", "Agency N"]``.  A block ends at
+    the next block or section; a blank answer never reads into the next block.
+    """
+
+    start: list[str] = Field(min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec] = Field(min_length=1)
+    #: Leave a block out when all of these read blank (default: all its fields).
     skip_if_blank: list[str] = Field(default_factory=list)
 
 

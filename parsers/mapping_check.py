@@ -48,7 +48,14 @@ def _inner_model(annotation: Any) -> Any:
 
 def _samples(spec: FieldSpec) -> Iterator[tuple[str, Any]]:
     """Values of every shape this field can produce, to try against the contract."""
-    if spec.items:
+    if spec.repeat:
+        entry = dict(spec.repeat.set)
+        for key, sub in spec.repeat.fields.items():
+            entry[key] = next(iter(dict(_samples(sub)).values()), "x")
+        yield "repeat", [entry]
+    elif spec.type == "lines":
+        yield "parts", [{k: (_DAY if t == "date" else "x") for k, t in spec.parts.items()}]
+    elif spec.items:
         for n, item in enumerate(spec.items):
             entry = dict(item.set)
             for key, sub in item.fields.items():
@@ -102,6 +109,8 @@ def mapping_problems(mapping: FormMapping) -> list[tuple[str, str]]:
             out.append((key, f"the {mapping.form_type} record has no field {path!r}"))
         subs = [(f"{key}.items[{n}].fields.{k}", s) for n, i in enumerate(spec.items)
                 for k, s in i.fields.items()]
+        if spec.repeat:
+            subs += [(f"{key}.repeat.fields.{k}", s) for k, s in spec.repeat.fields.items()]
         for where, s in [(key, spec), *subs]:
             if s.section and s.section not in mapping.sections:
                 out.append((f"{where}.section", f"section {s.section!r} is not defined under "
@@ -110,6 +119,7 @@ def mapping_problems(mapping: FormMapping) -> list[tuple[str, str]]:
         named += [("from", spec.from_)] if spec.from_ else []
         named += [("agree_with", spec.agree_with)] if spec.agree_with else []
         named += [("only_if.field", spec.only_if.field)] if spec.only_if else []
+        named += [("fallback", p) for p in spec.fallback]
         for what, other in named:
             if other not in fields and contract_annotation(mapping.form_type, other) is None:
                 out.append((f"{key}.{what}", f"{other!r} is not a field of this mapping"))

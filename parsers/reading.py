@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from parsers.mapping import FieldSpec, FormMapping
+from parsers.repeats import split_lines
 from parsers.values import (DEFAULT_FILLER, clean_text, find_email, find_phone, normalise,
                             normalise_label, parse_date, parse_time, text_value, yes_no)
 
@@ -51,7 +52,7 @@ class ValueReader:
         if kind in ("text", "date_text"):
             return text
         if text is None:
-            return [] if kind == "person_list" else None
+            return [] if kind in ("person_list", "lines") else None
         if kind == "date":
             value = parse_date(text)
             if value is None:
@@ -68,6 +69,8 @@ class ValueReader:
             return None
         if kind == "person_list":
             return self.people(text, spec)
+        if kind == "lines":
+            return split_lines(text, spec, self.filler)
         return text
 
     @staticmethod

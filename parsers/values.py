@@ -35,6 +35,7 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 #: A word; a dotted abbreviation (``D.O.B.``, ``e.g.``) counts as one word.
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[\w&]+(?:['’‘][\w&]+)*")
+_GLUED = re.compile(r"(?<=\w)\((\w{1,3})\)")
 _DROPPED = ("'", "’", "‘", ".")  # apostrophes and dots inside a token
 
 
@@ -54,6 +55,8 @@ def normalise(text: str) -> str:
     final sigma, and a joining space ends its look-around as the token's
     own edge would.
     """
+    if "(" in text:  # "Parent(s)" is the word "Parents"; a spaced "(hint)" stays apart
+        text = _GLUED.sub(r"\1", text)
     out = " ".join(_TOKEN.findall(text)).lower()
     for mark in _DROPPED:
         if mark in out:
@@ -71,6 +74,7 @@ def normalise_label(label: str) -> str:
     Cached: labels come from the mappings (a few hundred), and the table
     and label lookups ask for the same ones thousands of times a form.
     """
+    label = _GLUED.sub(r"\1", label) if "(" in label else label
     return normalise(_PARENS.sub(" ", label)) or normalise(label)
 
 
