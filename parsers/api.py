@@ -37,6 +37,8 @@ class ParseResult:
     form_id: str
     explain: list[ExplainItem] = field(default_factory=list)
     source_type: str = ""
+    #: Required fields not found or read by a weak rule (names only), for a person to check.
+    doubted: list[str] = field(default_factory=list)
 
 
 def read_document(data: bytes, filename: str, passwords: Sequence[str] = (),
@@ -87,4 +89,5 @@ def parse_document(data: bytes, filename: str, *, board: str,
         data_out["decision"]["board"] = board
     record = validate_record(RECORD_TYPES[mapping.form_type], data_out, engine.warnings)
     log.info("parsed %s as %s (%d warnings)", kind, mapping.id, len(engine.warnings))
-    return ParseResult(record, mapping.id, engine.explain if explain else [], kind)
+    return ParseResult(record, mapping.id, engine.explain if explain else [], kind,
+                       list(engine.doubted))

@@ -51,6 +51,8 @@ class Engine:
         self.warnings: list[str] = []
         #: choice_text fields whose answer only says "I agree with …".
         self.agreeing: set[str] = set()
+        #: Required fields a person should look at: not found, or read by a weak rule.
+        self.doubted: list[str] = []
 
     # --- the run -------------------------------------------------------------
 
@@ -82,8 +84,14 @@ class Engine:
                 self._note(path, None, "fallback" if spec.fallback or spec.most_common
                            else "default", True)
         self._only_if()
+        weak = {i.field for i in self.explain if i.found and "(weak)" in (i.where or "")}
         for path, spec in self.mapping.fields.items():
+            if spec.required and path in weak and _get(self.data, path) not in (None, []):
+                self.doubted.append(path)
+                self.warnings.append(f"required field {path} was read by a weak rule; "
+                                     "please check it")
             if spec.required and _get(self.data, path) in (None, []):
+                self.doubted.append(path)
                 self.warnings.append(f"required field {path} was not found")
         if "reasons" in self.data and isinstance(self.data["reasons"], list):
             order = {code: i for i, code in enumerate(REASON_ORDER)}

@@ -34,6 +34,8 @@ class Hit:
     label: str
     rest: str
     loose: bool = False
+    #: How the answer was told from the label, for --explain ("weak" when it was a guess).
+    rule: str = "after the label"
 
 
 def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
@@ -63,7 +65,7 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
         rest = slot.text[toks[printed - 1].end():]
         answer = rest[len(_LEAD.match(rest).group()):]  # type: ignore[union-attr]
         if answer.strip():
-            return Hit(slot, label, answer)
+            return Hit(slot, label, answer, rule="after the blank form's printed text")
         return Hit(slot, label, "", loose=True)
     rest = slot.text[end:]
     lead = _LEAD.match(rest).group()  # type: ignore[union-attr]
@@ -75,9 +77,10 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
             return Hit(slot, label, rest, loose=True)
         first, _, after = rest.partition("\n")
         if slot.cell is not None and after:  # a prompt line, the answer below it
-            return Hit(slot, label + first, after)
+            return Hit(slot, label + first, after, rule="below the prompt line")
         if owner == count and not after and _BARE_ANSWER.match(answer):
-            return Hit(slot, label, answer)  # "Your name Jane Doe": no separator at all
+            return Hit(slot, label, answer,  # "Your name Jane Doe": no separator at all
+                       rule="after the label, no separator (weak)")
         if loose == "para" and slot.paragraph is not None and ":" not in rest:
             return Hit(slot, label, rest, loose=True)
         return None  # "Name of Agency" is not the label "Name"
@@ -202,15 +205,16 @@ class Locator:
         if slot.paragraph is not None:
             return self._paragraph_answer(hit, hi if hi is not None else len(self.slots))
         if hit.rest.strip() and mode in ("auto", "same") and not hit.loose:
-            return hit.rest, slot.where
+            return hit.rest, f"{slot.where} ({hit.rule})"
         if mode in ("auto", "right"):
             right = self.right_of(slot)
             if right is not None:
-                return (None if self.is_label(right) else right.text), right.where
+                return (None if self.is_label(right) else right.text), \
+                    f"{right.where} (cell to the right)"
         if mode in ("auto", "below"):
             below = self.below(slot)
             if below is not None:
-                return (None if self.is_label(below) else below.text), below.where
+                return (None if self.is_label(below) else below.text), f"{below.where} (cell below)"
         return None, slot.where
 
     def right_of(self, slot: Slot) -> Slot | None:
@@ -245,9 +249,10 @@ class Locator:
                 if not inline and not any(x.strip() for x in lines):
                     cells = {id(c) for row in slot.table.rows for c in row}  # type: ignore
                     if len(cells) == 1:
-                        return slot.text, slot.where
+                        return slot.text, f"{slot.where} (one-cell box below)"
                 break
             if self.is_label(slot) or (inline and not slot.text.strip()):
                 break
             lines.append(slot.text)
-        return "\n".join(lines), where
+        rule = hit.rule if inline else "lines below"
+        return "\n".join(lines), f"{where} ({rule})"
