@@ -15,7 +15,7 @@ from parsers.document import Slot
 from parsers.mapping import FormMapping
 from parsers.options import OptionIndex
 from parsers.printed import Printed
-from parsers.values import normalise_label, tokens
+from parsers.values import normalise_label, word_end
 
 _LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>)\]*])*")
 #: Text straight after a label that reads as an answer rather than more of the
@@ -58,11 +58,10 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
     count = label_norm.count(" ") + 1
     if owner > count:
         return None
-    toks = tokens(slot.text)
-    end = toks[count - 1].end()
+    end = word_end(slot.text, count)
     label = slot.text[:end].strip()
     if printed >= count:
-        rest = slot.text[toks[printed - 1].end():]
+        rest = slot.text[word_end(slot.text, printed):]
         answer = rest[len(_LEAD.match(rest).group()):]  # type: ignore[union-attr]
         if answer.strip():
             return Hit(slot, label, answer, rule="after the blank form's printed text")

@@ -44,6 +44,24 @@ def tokens(text: str) -> list[re.Match[str]]:
     return list(_TOKEN.finditer(text))
 
 
+def word_end(text: str, n: int) -> int:
+    """Where the ``n``-th word of ``text`` ends (only the first ``n`` words are scanned)."""
+    end = i = 0
+    for m in _TOKEN.finditer(text):
+        a, b = m.start(), m.end()
+        if 0 < a - 1 and text[a - 1] == "(" and text[a - 2:a - 1].isalnum() \
+                and text[b:b + 1] == ")" and b - a <= 3:
+            end = b + 1  # "Parent(s)": the "(s)" belongs to the word before
+            if i == n:
+                return end
+            continue
+        i += 1
+        if i == n + 1:
+            return end
+        end = b
+    return end
+
+
 def normalise(text: str) -> str:
     """Lower-case words joined by single spaces: punctuation and quotes dropped.
 
