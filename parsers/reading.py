@@ -47,9 +47,11 @@ class ValueReader:
     def convert(self, raw: str | None, spec: FieldSpec, path: str,
                 warnings: list[str]) -> Any:
         """One answer as the field's type; unreadable values warn by field name."""
-        text = self.text(raw, spec)
         kind = spec.type
-        if kind in ("text", "date_text"):
+        if kind == "date_text":  # the date as written, "N/K" included (contract)
+            return clean_text(self._drop_ignored(raw)) if raw is not None else None
+        text = self.text(raw, spec)
+        if kind == "text":
             return text
         if text is None:
             return [] if kind in ("person_list", "lines") else None

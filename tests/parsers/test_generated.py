@@ -5,6 +5,7 @@ lay a shipped mapping's questions out in one of six layouts and fill them
 in the contract's styles, alone and combined, then checks that the whole
 record comes out exactly as the answers typed say it must.  The parser
 is given the generated blank form, as a board's mapping names its own.
+One layout writes repeating tables as numbered blocks read by `repeat:`.
 A few forms are also read as PDF and as .doc (LibreOffice exports).
 ``scripts/generated_forms.py`` runs thousands and reports per style.
 """
@@ -28,7 +29,7 @@ PDF_LAYOUTS = ("table_right", "table_below", "two_per_row", "para_below")
 #: Fields right on the PDF copies (measured 2026-12-07: 91.5 %; line breaks inside
 #: a PDF cell are guessed from line lengths, and short lines are still joined).
 PDF_FLOOR = 0.9
-PER_TEST = 7  # forms per (mapping, layout): 6 x 6 x 7 = 252 in all
+PER_TEST = 7  # forms per (mapping, layout): 6 x 7 x 7 = 294 in all
 VARIANTS = [{}, {"text_style": "mixed", "tick_style": "mixed"}, {"sep": "nothing"},
             {"tick_style": "yesno"}, {"tick_style": "bracket"}, {"text_style": "tracked"},
             {"date_style": "Month d, yyyy"}]

@@ -17,7 +17,7 @@ import docx
 from docx.oxml import parse_xml
 
 from mailbot.records import REASON_ORDER, RECORD_TYPES
-from parsers.mapping import FormMapping
+from parsers.mapping import FieldSpec, FormMapping, Repeat
 from tests.parsers.generate import wordxml as wx
 from tests.parsers.generate.expect import derive, put
 from tests.parsers.generate.fill import Answer, Filler
@@ -53,6 +53,8 @@ class Generated:
     blank: bytes
     record: dict[str, Any]
     checks: list[Check] = field(default_factory=list)
+    #: The mapping to read it with, when the layout needs one of its own (repeated blocks).
+    mapping: FormMapping | None = None
 
 
 def _docx(blocks: list[str]) -> bytes:
@@ -76,6 +78,8 @@ class _Builder:
         self.extras: dict[str, Any] = {}
         self.checks: list[Check] = []
         self.items: dict[str, dict[int, dict[str, Any]]] = {}
+        #: Tables laid out as repeated blocks: the ``repeat:`` specs that read them.
+        self.repeats: dict[str, FieldSpec] = {}
 
     def pick(self, chosen: str, choices: tuple[str, ...] | list[str]) -> str:
         return self.rng.choice(list(choices)) if chosen == "mixed" else chosen
@@ -107,7 +111,11 @@ class _Builder:
         derive(self.mapping, self.data, self.extras, self.checks, Check)
         raw = {**self.data, "board": self.mapping.board, "form": self.mapping.id}
         record = RECORD_TYPES[self.mapping.form_type].model_validate(raw).model_dump(mode="json")
-        return Generated(_docx(self.filled), _docx(self.blank), record, self.checks)
+        mapping = None
+        if self.repeats:
+            fields = {**self.mapping.fields, **self.repeats}
+            mapping = self.mapping.model_copy(update={"fields": fields})
+        return Generated(_docx(self.filled), _docx(self.blank), record, self.checks, mapping)
 
     def _both(self, blocks: list[str], blank: list[str] | None = None) -> None:
         self._gap()
@@ -211,10 +219,44 @@ class _Builder:
         from tests.parsers.generate.expect import table_rows
         style = self.pick(self.case.text_style, wx.TEXT_STYLES)
         headers, rows, entries = table_rows(q.spec, self.fill, self.rng)
-        self._both(table_blocks(headers, rows, style, self.rng),
-                   table_blocks(headers, [[[""]] * len(headers)] * len(rows), style, self.rng))
+        if self.case.layout == "blocks":
+            self._repeated(q, headers, rows, style)
+        else:
+            self._both(table_blocks(headers, rows, style, self.rng),
+                       table_blocks(headers, [[[""]] * len(headers)] * len(rows), style, self.rng))
         put(self.data, q.path, entries)
-        self.checks.append(Check(q.path, entries, ["table", f"text:{style}"]))
+        self.checks.append(Check(q.path, entries, ["table" if self.case.layout != "blocks"
+                                                   else "repeated_blocks", f"text:{style}"]))
+
+    def _repeated(self, q: Question, headers: list[str], rows: list, style: str) -> None:
+        """The table's rows as numbered blocks of questions, and a mapping that reads them."""
+        blank_rows = max(len(rows), 1)
+        filled, blank = [], []
+        for n in range(max(len(rows), 1)):
+            head = [wx.paragraph(wx.label_run(f"{BLOCK_HEADING} {n + 1}"))]
+            row = rows[n] if n < len(rows) else [[""] for _ in headers]
+            state = self.rng.getstate()
+            filled += head + simple_blocks([Filled(h, ln, style) for h, ln in zip(headers, row)],
+                                           "para_below", self.rng)
+            self.rng.setstate(state)
+            if n < blank_rows:
+                blank += head + simple_blocks([Filled(h, [""], style) for h in headers],
+                                              "para_below", self.rng)
+        self._both(filled, blank)
+        self.repeats[q.path] = repeat_spec(q.spec)
+
+
+BLOCK_HEADING = "Item"
+
+
+def repeat_spec(table: FieldSpec) -> FieldSpec:
+    """A table field's columns as a ``repeat:`` block under "Item 1", "Item 2"…"""
+    fields: dict[str, FieldSpec] = {}
+    for key, column in table.columns.items():
+        fields[key] = FieldSpec(labels=column.labels[:1], type=column.type)
+        if column.text_to:
+            fields[column.text_to] = FieldSpec(labels=column.labels[:1], type="date_text")
+    return FieldSpec(repeat=Repeat(start=[f"{BLOCK_HEADING} #"], fields=fields))
 
 
 def generate(mapping: FormMapping, case: Case) -> Generated:

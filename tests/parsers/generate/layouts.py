@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from tests.parsers.generate import wordxml as wx
 
-LAYOUTS = ("table_right", "table_below", "same_cell", "two_per_row", "para_below", "para_inline")
+LAYOUTS = ("table_right", "table_below", "same_cell", "two_per_row", "para_below", "para_inline",
+           "blocks")
 TABLE_LAYOUTS = ("table_right", "table_below", "same_cell", "two_per_row")
 #: What comes between a label and an answer typed after it.
 SEPARATORS = {"colon": ": ", "tab": "\t", "spaces": "   ", "nothing": " ", "break": "\n",
@@ -56,7 +57,7 @@ def _inline_paras(f: Filled, rng: random.Random, bold: bool) -> list[str]:
 
 def simple_blocks(items: list[Filled], layout: str, rng: random.Random) -> list[str]:
     """Blocks for a run of label/answer questions in one layout."""
-    if layout == "para_below":
+    if layout in ("para_below", "blocks"):  # blocks: para_below, tables as repeated blocks
         out = []
         for f in items:
             out.append(wx.paragraph(wx.label_run(f.label)))

@@ -91,11 +91,11 @@ def run_case(mapping: FormMapping, case: Case, tmp: Path, tally: Tally,
              with_blank: bool = True) -> tuple[bool, Generated, dict]:
     """Generate, parse (with the blank form named in the mapping) and score one form."""
     gen = generate(mapping, case)
-    used = mapping
+    used = gen.mapping or mapping
     if with_blank and hasattr(mapping, "blank_form"):
         blank = tmp / f"{mapping.id.replace('/', '-')}-{case.layout}-{case.seed}-blank.docx"
         blank.write_bytes(gen.blank)
-        used = mapping.model_copy(update={"blank_form": str(blank)})
+        used = used.model_copy(update={"blank_form": str(blank)})
     result = parse_document(gen.filled, "form.docx", board=mapping.board, mappings=[used])
     record = result.record.model_dump(mode="json")
     name = f"{mapping.id}/{case.layout}/{case.seed}"
