@@ -19,8 +19,9 @@ from parsers.values import normalise_label, word_end
 
 _LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>)\]*])*")
 #: Text straight after a label that reads as an answer rather than more of the
-#: question: it starts with a capital or a digit and holds no ``:``, ``?`` or hint.
-_BARE_ANSWER = re.compile(r"^[^\W_a-z][^:?()]*$")
+#: question: it starts with a capital or a digit and holds no ``:``, ``?`` or hint;
+#: or it is an e-mail address.
+_BARE_ANSWER = re.compile(r"^(?:[^\W_a-z][^:?()]*|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)$")
 #: The number placeholder of a repeated block's heading ("Service #").
 _NUMBERED = re.compile(r"(?:(?<=\s)|^)(?:#|N)(?=\s|$)")
 _SEPARATORS = (":", "\n", "\t", "?", "–", "—", "-", ")", "=")

@@ -107,7 +107,7 @@ class _Builder:
                 if not (item.skip_if_blank and all(entry.get(k) is None for k in item.skip_if_blank)):
                     out.append(entry)
             self.data[path] = out
-        self._both([wx.paragraph(wx.run("End of form"))])  # Word never ends a body on a table
+        self._both([wx.paragraph("")])  # Word never ends a body on a table
         derive(self.mapping, self.data, self.extras, self.checks, Check)
         raw = {**self.data, "board": self.mapping.board, "form": self.mapping.id}
         record = RECORD_TYPES[self.mapping.form_type].model_validate(raw).model_dump(mode="json")
