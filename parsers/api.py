@@ -1,34 +1,27 @@
 """The one entry point: bytes in, a contract record (or a clear refusal) out.
 
-Order matters for safety: size first, then the real type by content (a
-file that is not what its name says is refused), then decryption, then the
-reader for that type behind its caps, and only then any mapping.
+The file is read first (``parsers.source``: size, real type, decryption,
+the reader behind its caps), and only then any mapping: recognising the
+form, reading it, and a record that always validates.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Sequence
 
 from mailbot.errors import ParseError
 from mailbot.records import RECORD_TYPES
-from parsers.document import Document, Slot, flatten
+from parsers.document import Slot, flatten
 from parsers.engine import Engine, ExplainItem
 from parsers.mapping import FormMapping
 from parsers.printed import printed_for
 from parsers.recognise import recognise
-from parsers.safety import LIMITS, Limits, check_size
+from parsers.source import read_document
 from parsers.tolerant import validate_record
-from parsers.sniff import name_allows, sniff_type
 
 log = logging.getLogger("mailbot.parsers")
-
-_NAMES = {"pdf": "a PDF", "docx": "a Word .docx file", "doc": "a Word 97-2003 .doc file",
-          "msg": "an Outlook message", "tnef": "a winmail.dat (TNEF) file",
-          "xlsx": "an Excel workbook", "encrypted-office": "an encrypted Office file",
-          "zip": "a zip archive", "rtf": "an RTF file", "unknown": "an unknown kind of file"}
 
 
 @dataclass
@@ -39,33 +32,6 @@ class ParseResult:
     source_type: str = ""
     #: Required fields not found or read by a weak rule (names only), for a person to check.
     doubted: list[str] = field(default_factory=list)
-
-
-def read_document(data: bytes, filename: str, passwords: Sequence[str] = (),
-                  limits: Limits = LIMITS) -> tuple[Document, str]:
-    """The document model of any supported file, and the type it really was."""
-    check_size(data, limits)
-    kind = sniff_type(data, filename)
-    if not name_allows(filename, kind):
-        suffix = PurePath(filename).suffix.lower()
-        raise ParseError(f"the attachment is named {suffix} but is really "
-                         f"{_NAMES.get(kind, kind)}; it was not read", "wrong_type")
-    if kind == "encrypted-office":
-        from parsers.decrypt import decrypt_office
-        data = decrypt_office(data, passwords)
-        kind = sniff_type(data, filename)
-    if kind == "docx":
-        from parsers.docx_reader import read_docx
-        return read_docx(data, limits), kind
-    if kind == "pdf":
-        from parsers.pdf_reader import read_pdf
-        return read_pdf(data, limits), kind
-    if kind == "doc":
-        from parsers.doc_convert import convert_doc
-        from parsers.docx_reader import read_docx
-        return read_docx(convert_doc(data, limits), limits), kind
-    raise ParseError(f"the attachment is {_NAMES.get(kind, kind)}, not a form this bot can "
-                     "read; please send .docx or PDF", "unsupported_type")
 
 
 def parse_document(data: bytes, filename: str, *, board: str,

@@ -1,21 +1,15 @@
 """The form-mapping schema: how one board's form maps onto the record contract.
 
 A mapping is data an admin writes (``config/forms/<board>/<form>.yaml``);
-the generic engine follows it.  Validation happens once, at load, and a bad
-file fails with every problem listed (file, key path, reason) so an admin
-can fix them all in one go.
+the generic engine follows it.  Reading and checking the files is
+``parsers.loading``'s (every problem listed, one line each).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from mailbot.errors import ConfigError
-from mailbot.records import RECORD_TYPES
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FieldType = Literal["text", "date", "yes_no", "choice", "tick_list", "table", "choice_text",
                     "filled", "person_list", "date_text", "time", "lines"]
@@ -183,54 +177,3 @@ class FormMapping(_Strict):
     @property
     def board(self) -> str:
         return self.id.split("/", 1)[0]
-
-
-def _problems(file: str, err: ValidationError) -> list[tuple[str, str, str]]:
-    out = []
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top)"
-        out.append((file, key, e["msg"].removeprefix("Value error, ")))
-    return out
-
-
-def _read(path: Path) -> tuple[FormMapping | None, list[tuple[str, str, str]]]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        return None, [(str(path), "(file)", f"cannot read: {err.strerror}")]
-    except yaml.YAMLError as err:
-        return None, [(str(path), "(file)", f"not valid YAML: {err}".splitlines()[0])]
-    if not isinstance(raw, dict):
-        return None, [(str(path), "(top)", "a form mapping must be a mapping of keys")]
-    try:
-        mapping = FormMapping.model_validate(raw)
-    except ValidationError as err:
-        return None, _problems(str(path), err)
-    mapping.source = str(path)
-    from parsers.mapping_check import mapping_problems
-    problems = [(str(path), key, why) for key, why in mapping_problems(mapping)]
-    return (None, problems) if problems else (mapping, [])
-
-
-def load_mapping_file(path: Path | str) -> FormMapping:
-    """Load and validate one mapping file (ConfigError lists every problem)."""
-    return load_mappings([Path(path)])[0]
-
-
-def load_mappings(paths: Sequence[Path | str]) -> list[FormMapping]:
-    """Load every mapping; one ConfigError listing all problems in all files."""
-    mappings: list[FormMapping] = []
-    problems: list[tuple[str, str, str]] = []
-    for path in paths:
-        mapping, found = _read(Path(path))
-        problems += found
-        if mapping is not None:
-            mappings.append(mapping)
-    seen: dict[str, str] = {}
-    for m in mappings:
-        if m.id in seen:
-            problems.append((m.source or "?", "id", f"form id {m.id!r} also in {seen[m.id]}"))
-        seen[m.id] = m.source or "?"
-    if problems:
-        raise ConfigError(f"{len(problems)} problem(s) in form mappings", problems)
-    return mappings

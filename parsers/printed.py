@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from parsers.document import flatten
+from parsers.source import read_document
 from parsers.ticks import cell_mark, split_mark
 from parsers.values import is_filler, normalise
 
@@ -42,7 +43,6 @@ class Printed:
 
 def printed_lines(data: bytes, filename: str) -> Printed:
     """Every printed line of a blank form (marks, filler and blanks left out)."""
-    from parsers.api import read_document
     doc, _ = read_document(data, filename)
     lines: set[str] = set()
     for slot in flatten(doc):

@@ -48,7 +48,7 @@ def _known_mappings() -> list:
 
 
 def run_draft(args: argparse.Namespace) -> int:
-    from parsers.api import read_document
+    from parsers.source import read_document
     from parsers.document import flatten
     from parsers.draft import draft
 
