@@ -93,12 +93,14 @@ class Drafter:
         for value, i, path in pairs:
             if value < THRESHOLD or path in self.fields or i in self.used:
                 continue
-            self.used.add(i)
-            self.fields[path] = self._field(path, i)
-            self.order[path] = i
+            spec = self._field(path, i)
+            if spec is not None:
+                self.used.add(i)
+                self.fields[path] = spec
+                self.order[path] = i
         self.fields = dict(sorted(self.fields.items(), key=lambda kv: self.order.get(kv[0], -1)))
 
-    def _field(self, path: str, i: int) -> dict[str, Any]:
+    def _field(self, path: str, i: int) -> dict[str, Any] | None:
         line = self.lines[i]
         spec: dict[str, Any] = {"labels": [line.text.rstrip(":").strip()]}
         if sum(other.norm == line.norm for other in self.lines) > 1:
@@ -112,12 +114,15 @@ class Drafter:
             spec["type"] = "yes_no"
         elif "Literal" in ann or path in self.options:
             options = self._options(path, i)
-            if options:
-                spec["type"] = "tick_list" if "list" in ann else "choice"
-                spec["options"] = options
-                if path == "agencies":
-                    spec["item_key"] = "agency"
+            if not options:
+                return None  # a tick question whose options were not found: left to the admin
+            spec["type"] = "tick_list" if "list" in ann else "choice"
+            spec["options"] = options
+            if path == "agencies":
+                spec["item_key"] = "agency"
         elif "list" in ann:
+            if "Sibling" not in ann:
+                return None  # a list of entries with no table or blocks found
             spec["type"] = "person_list"
         return spec
 

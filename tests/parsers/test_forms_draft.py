@@ -12,10 +12,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mailbot.cli import main
 from parsers import load_mapping_file, parse_document
+from tests.conftest import SAMPLES
 from tests.parsers.generate.build import Case, generate
 from tests.parsers.generate.score import Tally, score
 
@@ -116,3 +118,17 @@ def test_a_new_board_reaches_98_percent_from_its_blank_form(tmp_path: Path, caps
     print(f"new board: {right}/{total} fields right ({100 * right / total:.1f} %)")
     assert total > 100
     assert right >= 0.98 * total, tally.misses
+
+
+SAMPLE_FORMS = sorted(p for p in (SAMPLES / "forms").rglob("*.docx") if "protected" not in p.name)
+
+
+@pytest.mark.parametrize("form", SAMPLE_FORMS, ids=lambda p: p.name)
+def test_every_draft_loads_as_a_mapping(form: Path, tmp_path: Path) -> None:
+    """A draft is for correcting, but it always loads: nothing in it config check refuses."""
+    kind = {"chronology": "chronology", "summary-of-involvement": "scoping_return",
+            "agency-case-information": "scoping_return"}.get(form.parent.name, "referral")
+    out = tmp_path / "draft.yaml"
+    assert main(["forms", "draft", str(form), "--type", kind, "--id", "b/f", "--out", str(out)]) == 0
+    mapping = load_mapping_file(out)
+    assert len(mapping.fields) >= 3
