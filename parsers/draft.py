@@ -23,7 +23,8 @@ from parsers.ticks import cell_mark, split_mark
 from parsers.values import normalise
 
 _NUMBERED = re.compile(r"^(?P<head>.*?\S)\s+(?P<n>\d{1,2})\s*:?$")
-_HEADING = re.compile(r"^(?:\d+[.)]|section\b|part\b|[A-Z][A-Z ’'&/-]{3,}$)", re.I)
+#: A heading: numbered ("2."), "Section …"/"Part …", or in capitals.
+_HEADING = re.compile(r"^(?:\d+[.)]|(?i:section|part)\b|[A-Z][A-Z ’'&/-]{3,}$)")
 THRESHOLD = 0.55
 
 
