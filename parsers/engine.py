@@ -16,7 +16,7 @@ from mailbot.records import REASON_ORDER, RECORD_TYPES
 from parsers.document import Slot
 from parsers.labels import Hit, Locator
 from parsers.mapping import FieldSpec, FormMapping, Repeat
-from parsers.repeats import block_spans, split_lines
+from parsers.repeats import block_spans
 from parsers.printed import Printed
 from parsers.reading import ValueReader
 from parsers.tables import read_table
