@@ -193,7 +193,8 @@ class Drafter:
                 if len(found) >= 2:
                     self.fields[path] = {"type": "table", "columns": found}
                     self.used.update(j for j, other in enumerate(self.lines)
-                                     if other.slot.table is slot.table and other.slot.row == slot.row)
+                                     if other.slot.table is slot.table
+                                     and other.slot.row == slot.row)
                     break
 
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from parsers.mapping import FieldSpec, FormMapping
 from parsers.repeats import split_lines
-from parsers.values import (DEFAULT_FILLER, clean_text, find_email, find_phone, normalise,
-                            normalise_label, parse_date, parse_time, text_value, yes_no)
+from parsers.values import (DEFAULT_FILLER, as_written, clean_text, find_email, find_phone,
+                            normalise, normalise_label, parse_date, parse_time, text_value,
+                            yes_no)
 
 _PERSON = (re.compile(r"^(?P<name>.+?)\s*\((?P<date>[^()]+)\)\s*$"),
            re.compile(r"^(?P<name>.+?)\s*[,–—-]\s*(?:(?:dob|born|d\.o\.b\.?)\s*:?\s*)?"
@@ -49,7 +50,7 @@ class ValueReader:
         """One answer as the field's type; unreadable values warn by field name."""
         kind = spec.type
         if kind == "date_text":  # the date as written, "N/K" included (contract)
-            return clean_text(self._drop_ignored(raw)) if raw is not None else None
+            return as_written(self._drop_ignored(raw)) if raw is not None else None
         text = self.text(raw, spec)
         if kind == "text":
             return text

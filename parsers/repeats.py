@@ -23,7 +23,8 @@ def start_pattern(phrase: str) -> re.Pattern[str]:
     """A block heading phrase as a pattern over normalised text (``#``/``N`` = a number)."""
     marked = _NUMBER.sub(" 9999999 ", phrase)
     norm = normalise(re.sub(r"\([^()]*\)", " ", marked))
-    return re.compile("^" + re.escape(norm).replace("9999999", r"(?:\d+|[ivx]+|[a-z])") + r"(?: |$)")
+    number = r"(?:\d+|[ivx]+|[a-z])"
+    return re.compile("^" + re.escape(norm).replace("9999999", number) + r"(?: |$)")
 
 
 def block_spans(loc: Locator, repeat: Repeat, span: tuple[int, int]) -> list[tuple[int, int]]:

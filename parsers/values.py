@@ -123,6 +123,12 @@ def is_filler(text: str, filler: tuple[str, ...] = DEFAULT_FILLER) -> bool:
     return not norm and stripped in {"", "-", "--", "—", "–", "/"} or norm in PLACEHOLDERS
 
 
+def as_written(text: str | None) -> str | None:
+    """A cell as written (filler kept, e.g. ``N/K``); Word's placeholder text is blank."""
+    cleaned = clean_text(text)
+    return None if cleaned is None or normalise(cleaned) in PLACEHOLDERS else cleaned
+
+
 def text_value(text: str | None, filler: tuple[str, ...] = DEFAULT_FILLER) -> str | None:
     """A text field: trimmed, filler and placeholders give ``None``."""
     cleaned = clean_text(text)

@@ -129,6 +129,7 @@ def test_every_draft_loads_as_a_mapping(form: Path, tmp_path: Path) -> None:
     kind = {"chronology": "chronology", "summary-of-involvement": "scoping_return",
             "agency-case-information": "scoping_return"}.get(form.parent.name, "referral")
     out = tmp_path / "draft.yaml"
-    assert main(["forms", "draft", str(form), "--type", kind, "--id", "b/f", "--out", str(out)]) == 0
+    args = ["forms", "draft", str(form), "--type", kind, "--id", "b/f", "--out", str(out)]
+    assert main(args) == 0
     mapping = load_mapping_file(out)
     assert mapping.fields and mapping.form_type == kind

@@ -104,7 +104,8 @@ class _Builder:
             out = []
             for n, item in enumerate(spec.items):
                 entry = {**item.set, **entries.get(n, {})}
-                if not (item.skip_if_blank and all(entry.get(k) is None for k in item.skip_if_blank)):
+                blank = all(entry.get(k) is None for k in item.skip_if_blank)
+                if not (item.skip_if_blank and blank):
                     out.append(entry)
             self.data[path] = out
         self._both([wx.paragraph("")])  # Word never ends a body on a table

@@ -126,7 +126,8 @@ class Filler:
                      self.rng.choice(TOWNS)][: self.rng.randint(1, 2)]
             return Answer(lines, "\n".join(lines), ["text:address"])
         if key == "email":
-            text = f"{self.rng.choice(FIRST).lower()}.{self.rng.choice(LAST).lower()}@agency.example"
+            first, last = self.rng.choice(FIRST).lower(), self.rng.choice(LAST).lower()
+            text = f"{first}.{last}@agency.example"
             return Answer([text], text, ["text:email"])
         if key == "phone":
             text = f"07700 900{self.rng.randint(100, 999)}"

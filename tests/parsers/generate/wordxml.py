@@ -144,5 +144,6 @@ def table(rows: list[list[str]], columns: int) -> str:
     borders = "".join(f'<w:{side} w:val="single" w:sz="4"/>'
                       for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     body = "".join(f"<w:tr>{''.join(r)}</w:tr>" for r in rows)
-    return (f'<w:tbl {NS}><w:tblPr><w:tblW w:w="8640" w:type="dxa"/><w:tblLayout w:type="fixed"/><w:tblBorders>{borders}'
+    return (f'<w:tbl {NS}><w:tblPr><w:tblW w:w="8640" w:type="dxa"/>'
+            f'<w:tblLayout w:type="fixed"/><w:tblBorders>{borders}'
             f"</w:tblBorders></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>")
