@@ -91,6 +91,8 @@ class DigestData:
     overdue: list[OverdueLine] = field(default_factory=list)
     awaiting_chair: list[ChairItem] = field(default_factory=list)
     held: list[dict[str, Any]] = field(default_factory=list)
+    #: Held messages a business manager settled by reply since the last digest, and by whom.
+    settled: list[dict[str, Any]] = field(default_factory=list)
     bounces: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -195,6 +197,13 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
         data.held.append({"id": row.id, "received": row.received_at, "kind": row.kind.replace("_", " "),
                           "sender": _domain(row.sender), "reference": refs.get(row.case_id),
                           "reason": " ".join((row.reason or "no reason recorded").split())[:200]})
+    names = {p.email.lower(): p.name for p in rt.board.config.business_managers}
+    settled = s.scalars(select(MessageSeen).where(MessageSeen.board == rt.slug, MessageSeen.settled_by.is_not(None),
+                                                  MessageSeen.resolved_at >= since)
+                        .order_by(MessageSeen.resolved_at)).all()
+    for row in settled:
+        data.settled.append({"id": row.id, "on": row.resolved_at, "as": row.settled_as,
+                             "by": names.get((row.settled_by or "").lower(), row.settled_by)})
     data.overdue.sort(key=lambda o: (o.due, o.reference, o.agency))
     data.awaiting_chair = list(awaiting_chair(s, rt))
     return data

@@ -45,3 +45,11 @@ def test_demo_runs_and_reruns_without_doing_anything_twice(tmp_path, samples_dir
     assert _count(r"Messages handled this run: (\d+)", second.stdout) == 0
     assert "14 recognised as already handled" in second.stdout
     assert sorted(p.name for p in (outbox / "new").iterdir()) == files
+
+
+def test_the_demo_shows_a_held_message_settled_by_the_business_managers_reply(tmp_path, samples_dir):
+    out = _demo(tmp_path / "ws", samples_dir).stdout
+    part = out.split("A held message, settled by the business manager's reply:", 1)[1]
+    assert "HOLD-" in part and "replied 'NOT KNOWN'" in part and "is now 'not known'" in part
+    again = _demo(tmp_path / "ws", samples_dir).stdout
+    assert "already done on an earlier run" in again.split("settled by the business manager's reply:", 1)[1]
