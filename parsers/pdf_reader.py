@@ -20,6 +20,7 @@ import pdfplumber
 
 from mailbot.errors import ParseError
 from parsers.document import Cell, Document, Paragraph, Table, number_tables
+from parsers.pdf_lines import Line, Vocabulary, join, lines_of
 from parsers.safety import LIMITS, Limits
 
 log = logging.getLogger("mailbot.parsers")
@@ -30,78 +31,13 @@ log = logging.getLogger("mailbot.parsers")
 logging.getLogger("pdfminer").setLevel(logging.CRITICAL + 1)
 
 
-@dataclass(slots=True)
-class _Line:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    first_width: float
-    size: float
-
-
 @dataclass(slots=True, eq=False)
 class _PCell:
     """A cell while the page is read: its lines and its right edge."""
 
-    lines: list[_Line] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     right: float = 0.0
-
-
-def _lines(words: list[dict]) -> list[_Line]:
-    """Words grouped into lines (same baseline), top to bottom."""
-    out: list[_Line] = []
-    current: list[dict] = []
-    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if current and abs(w["top"] - current[0]["top"]) > 2.5:
-            out.append(_make_line(current))
-            current = []
-        current.append(w)
-    if current:
-        out.append(_make_line(current))
-    return out
-
-
-def _make_line(words: list[dict]) -> _Line:
-    words.sort(key=lambda w: w["x0"])
-    first = words[0]
-    return _Line(" ".join(w["text"] for w in words), first["x0"], words[-1]["x1"],
-                 min(w["top"] for w in words), max(w["bottom"] for w in words),
-                 first["x1"] - first["x0"], float(first.get("size") or 10.0))
-
-
-def _join(lines: list[_Line], right: float, blank_gaps: bool) -> list[str]:
-    """Lines rejoined into paragraphs; a wide vertical gap is a blank paragraph."""
-    paras: list[str] = []
-    for i, line in enumerate(lines):
-        if i == 0:
-            paras.append(line.text)
-            continue
-        prev = lines[i - 1]
-        pitch = line.top - prev.top
-        if blank_gaps and pitch > 2.4 * line.size:
-            paras.extend(["", line.text])  # a blank paragraph's worth of space
-            continue
-        if blank_gaps and pitch > 1.5 * line.size:
-            paras.append(line.text)  # paragraph spacing: a new paragraph
-            continue
-        tol = 0.25 * line.size
-        if " " not in prev.text and prev.x1 > right - line.size:
-            paras[-1] += line.text  # an over-long word broken mid-word
-        elif prev.text[-2:-1].isalnum() and prev.text.endswith("-"):
-            glued = prev.x1 + line.first_width > right - tol
-            paras[-1 if glued else len(paras):] = [paras[-1] + line.text] if glued else [line.text]
-        elif line.first_width > right - line.x0 - line.size:  # next starts an over-long word
-            if prev.text[-1:] in ":,;":
-                paras[-1] += " " + line.text
-            else:
-                paras.append(line.text)
-        elif prev.x1 + 0.3 * line.size + line.first_width <= right - tol:
-            paras.append(line.text)  # the next word would have fitted: a real line end
-        else:
-            paras[-1] += " " + line.text
-    return paras
+    bottom: float = 0.0
 
 
 def _inside(w: dict, box: tuple[float, float, float, float]) -> bool:
@@ -109,7 +45,8 @@ def _inside(w: dict, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
-def _table_grid(table, words: list[dict]) -> list[list[_PCell]]:
+def _table_grid(table, words: list[dict], spaces: dict[int, list[float]],
+                vocab: Vocabulary) -> list[list[_PCell]]:
     """The table's cells on a grid; a covered (None) position repeats its neighbour."""
     grid: list[list[_PCell]] = []
     boxes: list[tuple[tuple, _PCell]] = []
@@ -119,7 +56,7 @@ def _table_grid(table, words: list[dict]) -> list[list[_PCell]]:
             if box is None:
                 cells.append(cells[c - 1] if c > 0 else (grid[r - 1][c] if r > 0 else _PCell()))
                 continue
-            cell = _PCell(right=box[2])
+            cell = _PCell(right=box[2], bottom=box[3])
             boxes.append((box, cell))
             cells.append(cell)
         grid.append(cells)
@@ -130,7 +67,7 @@ def _table_grid(table, words: list[dict]) -> list[list[_PCell]]:
                 per_cell.setdefault(id(cell), []).append(w)
                 break
     for box, cell in boxes:
-        cell.lines = _lines(per_cell.get(id(cell), []))
+        cell.lines = lines_of(per_cell.get(id(cell), []), spaces, vocab)
         pad = (cell.lines[0].x0 - box[0]) if cell.lines else 5.0
         cell.right = box[2] - max(pad, 1.0)
     return grid
@@ -146,6 +83,25 @@ def _continues(prev: list[_PCell], nxt: list[_PCell]) -> bool:
     return False
 
 
+def _pad(cell: _PCell) -> float:
+    return cell.bottom - cell.lines[-1].bottom if cell.lines else float("inf")
+
+
+def _cut_short(grid: list[list[_PCell]]) -> bool:
+    """Did the page break cut the last row?  Its text runs closer to its
+    bottom border than in any whole row of the table."""
+    pads = [_pad(c) for row in grid[:-1] for c in row if c.lines]
+    last = min((_pad(c) for c in grid[-1]), default=float("inf"))
+    return bool(pads) and last < min(pads) - 2.0
+
+
+def _answer_goes_on(prev: list[_PCell], nxt: list[_PCell]) -> bool:
+    """A label | answer row split by the page break: the label stayed above,
+    the rest of the answer came on with an empty label cell."""
+    return (len(nxt) == 2 and nxt[0] is not nxt[1] and not nxt[0].lines
+            and bool(prev[0].lines) and bool(nxt[1].lines))
+
+
 class _Builder:
     """Blocks across pages, joining tables a page break cut in two."""
 
@@ -153,11 +109,13 @@ class _Builder:
         self.blocks: list[object] = []  # Paragraph | list[list[_PCell]]
         #: (block index, top of the page's first text line, its font size)
         self.page_starts: list[tuple[int, float, float]] = []
+        self.vocab = Vocabulary()
 
     def add_table(self, grid: list[list[_PCell]], at_top: bool) -> None:
         last = self.blocks[-1] if self.blocks else None
         if at_top and isinstance(last, list) and grid and len(last[-1]) == len(grid[0]):
-            if _continues(last[-1], grid[0]):
+            if (_cut_short(last) or _continues(last[-1], grid[0])
+                    or _answer_goes_on(last[-1], grid[0])):
                 for a, b in zip(last[-1], grid[0]):
                     if a is not b and b.lines:
                         a.lines.extend(b.lines)
@@ -189,7 +147,7 @@ class _Builder:
                 cells = []
                 for pc in row:
                     if id(pc) not in made:
-                        made[id(pc)] = Cell("\n".join(_join(pc.lines, pc.right, True)))
+                        made[id(pc)] = Cell("\n".join(join(pc.lines, pc.right, self.vocab)))
                     cells.append(made[id(pc)])
                 rows.append(cells)
             out.append(Table(rows))
@@ -247,6 +205,10 @@ def read_pdf(data: bytes, limits: Limits = LIMITS) -> Document:
 def _read_page(page, builder: _Builder) -> None:
     tables = page.find_tables()
     words = page.extract_words(extra_attrs=["size"])
+    spaces: dict[int, list[float]] = {}
+    for ch in page.chars:
+        if ch["text"] == " ":
+            spaces.setdefault(round(ch["top"]), []).append(ch["x0"])
     free: list[dict] = []
     in_table: list[list[dict]] = [[] for _ in tables]
     for w in words:
@@ -256,11 +218,11 @@ def _read_page(page, builder: _Builder) -> None:
                 break
         else:
             free.append(w)
-    lines = _lines(free)
+    lines = lines_of(free, spaces, builder.vocab)
     left = min([ln.x0 for ln in lines] or [t.bbox[0] for t in tables] or [page.width / 4])
     right = page.width - left
     items: list[tuple[float, object]] = [(t.bbox[1], i) for i, t in enumerate(tables)]
-    groups: list[list[_Line]] = []
+    groups: list[list[Line]] = []
     for line in lines:  # split text runs by the tables between them
         if groups and not any(groups[-1][-1].top < t.bbox[1] < line.top for t in tables):
             groups[-1].append(line)
@@ -274,7 +236,7 @@ def _read_page(page, builder: _Builder) -> None:
         builder.page_starts.append((len(builder.blocks), line.top, line.size))
     for _, item in ordered:
         if isinstance(item, int):
-            builder.add_table(_table_grid(tables[item], in_table[item]), at_top=first)
+            builder.add_table(_table_grid(tables[item], in_table[item], spaces, builder.vocab), at_top=first)
         else:
-            builder.blocks.extend(Paragraph(t) for t in _join(item, right, True))
+            builder.blocks.extend(Paragraph(t) for t in join(item, right, builder.vocab))
         first = False

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from parsers.document import Table
+from parsers.document import Slot, Table
 from parsers.labels import Locator, _after_label
 from parsers.mapping import FieldSpec
 from parsers.reading import ValueReader
 from parsers.values import as_written, normalise_label, parse_date, parse_time
+
+
+def _heads(slot: Slot, label_norm: str) -> bool:
+    """Is the cell just this column's name?  Spaces are folded, because a PDF's
+    narrow column breaks a long word mid-word and the break loses a space
+    (``Family Members`` read as ``FamilyMembers``)."""
+    hit = _after_label(slot, label_norm)
+    if hit is not None and not hit.rest.strip():
+        return True
+    return slot.norm.replace(" ", "") == label_norm.replace(" ", "")
 
 
 def _header(table: Table, spec: FieldSpec, loc: Locator) -> tuple[int, dict[str, int]] | None:
@@ -25,8 +35,7 @@ def _header(table: Table, spec: FieldSpec, loc: Locator) -> tuple[int, dict[str,
                 slot = loc.cell_slots.get(id(cell))
                 if slot is None:
                     continue
-                if any((h := _after_label(slot, normalise_label(lb))) and not h.rest.strip()
-                       for lb in column.labels):
+                if any(_heads(slot, normalise_label(lb)) for lb in column.labels):
                     cols[key] = c
                     break
         if len(cols) == len(spec.columns):
