@@ -74,9 +74,11 @@ def _table_grid(table, words: list[dict], spaces: dict[int, list[float]],
 
 
 def _continues(prev: list[_PCell], nxt: list[_PCell]) -> bool:
-    """Was this row cut by the page break (some cell wrapped mid-paragraph)?"""
+    """Was this row cut by the page break (some cell wrapped mid-paragraph)?
+    Only a line that kept the space it wrapped at says so: in a narrow
+    column almost no next word would have fitted after any line."""
     for a, b in zip(prev, nxt):
-        if a.lines and b.lines:
+        if a.lines and b.lines and a.lines[-1].spaced:
             last, first = a.lines[-1], b.lines[0]
             if last.x1 + 0.3 * first.size + first.first_width > a.right - 0.25 * first.size:
                 return True
