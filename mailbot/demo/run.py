@@ -23,6 +23,7 @@ from mailbot.demo import DEMO_BOARD, DEMO_START
 from mailbot.demo.approval import demo_approval
 from mailbot.demo.settle import demo_settle
 from mailbot.demo.days import forward
+from mailbot.demo.deadlines import demo_deadlines
 from mailbot.demo.mailbox import deliver
 from mailbot.demo.pack import demo_pack
 from mailbot.demo.seed import load_state
@@ -73,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     _stage2(rt, demo_requests, "Stage 2: the agencies' letter approved, the review's requests, a return")
     _forward(rt, args.days)
     _stage2(rt, demo_review, "Stage 2, the clock moved on (reminders, publication set by email, the Chair's approval)")
+    print("\nDeadlines, met or missed (the timeline, the case front sheet and the digest say the same):")
+    for line in demo_deadlines(rt):
+        print(f"  {line}")
     rt.close()
     return 0
 
