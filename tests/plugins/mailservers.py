@@ -4,6 +4,8 @@ Both listen on 127.0.0.1 on free ports and keep everything in a temp dir.
 ``dovecot`` hands each test a fresh user on one session-wide server (starting
 Dovecot costs far more than adding a line to its passwd-file); ``smtp_server``
 is per test. A missing ``dovecot`` binary fails the test: it is never skipped.
+As root Dovecot uses its package's users and the mail users are ``nobody``;
+as an ordinary user everything, mail users included, is that user.
 """
 
 from __future__ import annotations
