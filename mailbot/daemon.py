@@ -40,7 +40,9 @@ from mailbot.outbound.outbox import (
     server_unwell,
 )
 from mailbot.runtime import BoardRuntime
+from mailbot.coordination import Coordinator, Slot
 from mailbot.store.db import is_outage
+from mailbot.store.leases import NOT_HELD, Leases, release_single_instance, single_instance
 from mailbot.workflow import health
 
 log = logging.getLogger("mailbot.daemon")
@@ -49,6 +51,13 @@ RETRY_INITIAL = 0.5
 RETRY_MAX = 60.0
 #: Handled messages moved out of the inbox together (where the mailbox can: IMAP MOVE).
 MOVE_BATCH = 20
+#: Longest wait on a mailbox that cannot be interrupted (no ``interrupt``): how late it sees a stop.
+UNINTERRUPTIBLE_WAIT = 2.0
+#: Longest a stop waits for a board's thread (the message in hand, the email in flight).
+STOP_JOIN_SECONDS = 4.0
+#: Between one board's first connection and the next's at start: a region's 150 mailboxes
+#: are not all asked to sign in in the same instant.
+CONNECT_SPREAD_SECONDS = 0.05
 
 
 @dataclass
@@ -71,7 +80,12 @@ def _fetch(rt: BoardRuntime, limit: int | None):  # noqa: ANN202
     return rt.mailbox.fetch_new(limit=limit)
 
 
-def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
+def _working(rt: BoardRuntime, stop: threading.Event | None) -> bool:
+    """Whether the board's work goes on: not asked to stop, and the lease (if kept) still trusted."""
+    return (stop is None or not stop.is_set()) and (rt.lease is None or rt.lease.valid())
+
+
+def drain(rt: BoardRuntime, limit: int | None = None, stop: threading.Event | None = None) -> PassStats:
     """Handle everything waiting in the mailbox; each message's emails go out before it is moved.
 
     A burst of fifty messages does not hold the first one's replies until
@@ -85,7 +99,9 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     folder). Where the mailbox can move many at once (IMAP), handled
     messages are moved ``MOVE_BATCH`` at a time (``_move``). With a
     read-ahead worker (``rt.parse_ahead``, the daemon's) the next message is
-    read there while this one is handled.
+    read there while this one is handled. Once ``stop`` is set or the
+    board's lease cannot be trusted, the message in hand is finished and
+    the pass ends (what was handled is still moved).
     """
     stats = PassStats()
     deliverer = rt.deliverer
@@ -95,6 +111,8 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     to_move: list[tuple[MailRef, Folder]] = []
     messages = _fetch(rt, limit)
     for incoming, following in (_look_ahead(messages) if reader is not None else ((m, None) for m in messages)):
+        if not _working(rt, stop):
+            break
         ahead = None
         if reader is not None:  # this message as the worker read it; the next one goes to it now
             ahead = reader.take(hashlib.sha256(incoming.raw).hexdigest())
@@ -104,7 +122,7 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
         if deliverer is not None:
             deliverer.kick()
         elif not server_unwell(rt.store, rt.slug, rt.now()):
-            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
+            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease))
         to_move.append((incoming.ref, folder))
         if len(to_move) >= batch:
             _move(rt, to_move)
@@ -158,7 +176,7 @@ def _send(rt: BoardRuntime, deliverer: Deliverer | None, stats: PassStats | None
     if deliverer is not None:
         deliverer.kick()
         return
-    result = deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
+    result = deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease)
     if stats is not None:
         _count(stats, result)
 
@@ -168,16 +186,18 @@ def _count(stats: PassStats, result: tuple[int, int]) -> None:
     stats.failed_sends += result[1]
 
 
-def one_pass(rt: BoardRuntime) -> PassStats:
+def one_pass(rt: BoardRuntime, stop: threading.Event | None = None) -> PassStats:
     """A full pass with mailbox health tracked; never raises for mailbox trouble."""
     deliverer = rt.deliverer
     try:
-        stats = drain(rt)
+        stats = drain(rt, stop=stop)
     except MailboxError as err:
         health.mailbox_failed(rt, err, auth=isinstance(err, MailboxAuthError))
         _send(rt, deliverer)  # alerts go by SMTP
         return PassStats()
     health.mailbox_ok(rt)
+    if not _working(rt, stop):
+        return stats
     from mailbot.schedule import due
 
     due.run_due_work(rt)
@@ -195,7 +215,7 @@ def recover(rt: BoardRuntime, stop: threading.Event) -> bool:
     retry = RETRY_INITIAL
     while not stop.is_set():
         try:
-            count = recover_interrupted(rt.store, rt.slug, rt.now())
+            count = recover_interrupted(rt.store, rt.slug, rt.now(), rt.lease)
         except Exception as err:  # noqa: BLE001 - the database may be starting
             _pass_failed(rt, err, retry)
             _pause(rt, err, retry, stop)
@@ -226,7 +246,7 @@ def _loop(rt: BoardRuntime, stop: threading.Event, idle_timeout: float) -> None:
     while not stop.is_set():
         try:
             with rt.store.fail_fast():
-                stats = one_pass(rt)
+                stats = one_pass(rt, stop)
                 wait = _next_wait(rt, idle_timeout)
         except Exception as err:  # noqa: BLE001 - the loop must go on whatever happened
             _pass_failed(rt, err, retry)
@@ -236,8 +256,10 @@ def _loop(rt: BoardRuntime, stop: threading.Event, idle_timeout: float) -> None:
         retry = RETRY_INITIAL
         if stats.handled:
             log.info("%s: handled %d messages (%d held)", rt.slug, stats.handled, stats.held)
+        if stop.is_set():
+            break
         try:
-            rt.mailbox.wait(wait)
+            rt.mailbox.wait(wait if hasattr(rt.mailbox, "interrupt") else min(wait, UNINTERRUPTIBLE_WAIT))
             mailbox_backoff = 1.0
         except MailboxError as err:
             try:
@@ -285,8 +307,15 @@ def _pass_failed(rt: BoardRuntime, err: Exception, retry: float) -> None:
 
 
 def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_timeout: float = 60.0,
-        read_ahead: bool | None = None) -> None:
-    """Run every board until ``stop`` is set (SIGTERM / Ctrl-C in the CLI).
+        read_ahead: bool | None = None, leases: Leases | None = None) -> None:
+    """Run every board this instance can hold until ``stop`` is set (SIGTERM / Ctrl-C in the CLI).
+
+    Each board is worked only under its lease (``mailbot.coordination``):
+    on PostgreSQL several instances share the boards and take over those of
+    one that dies; on SQLite this must be the only instance (a second one is
+    refused with ``MailbotError``) and takes every board at once. A stop
+    ends every board's wait at once, lets each finish the message and the
+    email in hand, releases the leases and returns within seconds.
 
     ``read_ahead`` (default: on unless ``MAILBOT_PARSE_AHEAD=off``) gives each
     board a worker process reading its next message (``parse_ahead``).
@@ -296,38 +325,105 @@ def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_
     from mailbot.schedule import scheduler
 
     stop = stop or threading.Event()
-    for rt in runtimes:  # before the scheduler, whose first tick may send at once
-        if not recover(rt, stop):
-            for board in runtimes:
-                board.close()
-            return
-    if read_ahead if read_ahead is not None else parse_ahead.enabled_by_env():
-        for rt in runtimes:
-            _start_reading_ahead(rt)
-    sched = _start_scheduler(runtimes, stop)  # before the threads: it serialises each board's sender
-    if sched is None:
+    if not runtimes:
+        return
+    store = runtimes[0].store
+    try:
+        single = single_instance(store)
+    except MailbotError:
         for rt in runtimes:
             rt.close()
-        return
-    threads = [threading.Thread(target=run_board, args=(rt, stop, idle_timeout, True), name=f"board-{rt.slug}",
-                                daemon=True)
-               for rt in runtimes]
-    for t in threads:
-        t.start()
-    stopped_on_request = False
+        raise
+    leases = leases or Leases(store, force=single)
+    slots = [Slot(rt) for rt in runtimes]
+    for rt in runtimes:
+        rt.lease = NOT_HELD
+    coordinator = Coordinator(leases, slots, stop)
+    sched = None
+    threads: list[threading.Thread] = []
+    stopped_on_request = True
     try:
+        if not _first_round(coordinator, runtimes[0], stop):
+            return
+        if read_ahead if read_ahead is not None else parse_ahead.enabled_by_env():
+            for rt in runtimes:
+                _start_reading_ahead(rt)
+        sched = _start_scheduler(runtimes, stop)  # before the threads: it serialises each board's sender
+        if sched is None:
+            return
+        threads = [threading.Thread(target=_work_board, args=(slot, coordinator, stop, idle_timeout,
+                                                              i * CONNECT_SPREAD_SECONDS),
+                                    name=f"board-{slot.rt.slug}", daemon=True)
+                   for i, slot in enumerate(slots)]
+        for t in threads:
+            t.start()
+        coordinator.start()
         while any(t.is_alive() for t in threads) and not stop.is_set():
             stop.wait(1.0)
         stopped_on_request = stop.is_set()
     finally:
-        scheduler.stop(sched)
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-        for rt in runtimes:
-            rt.close()
+        _stop_all(stop, slots, threads, coordinator, sched, runtimes)
+        release_single_instance(store)
     if not stopped_on_request:
         raise MailbotError("a board's loop stopped unexpectedly; see the log above")
+
+
+def _first_round(coordinator: Coordinator, rt: BoardRuntime, stop: threading.Event) -> bool:
+    """The first leases, taken before anything runs (retried until the database answers)."""
+    retry = RETRY_INITIAL
+    while not stop.is_set():
+        try:
+            coordinator.round()
+            return True
+        except Exception as err:  # noqa: BLE001 - the database may be starting
+            _pass_failed(rt, err, retry)
+            stop.wait(retry)
+            retry = min(retry * 2, RETRY_MAX)
+    return False
+
+
+def _work_board(slot: Slot, coordinator: Coordinator, stop: threading.Event, idle_timeout: float,
+                delay: float) -> None:
+    """One board's thread: wait for its lease, work it until stopped or the lease is lost, again."""
+    rt = slot.rt
+    if delay and stop.wait(delay):
+        return
+    while not stop.is_set():
+        hold = slot.wait_for_hold(stop)
+        if hold is None:
+            return
+        rt.lease = hold
+        try:
+            if recover(rt, slot.stop):
+                run_board(rt, slot.stop, idle_timeout, recovered=True)
+        finally:
+            rt.lease = NOT_HELD
+            coordinator.done(slot, hold, clean=stop.is_set())
+
+
+def _stop_all(stop: threading.Event, slots: list[Slot], threads: list[threading.Thread],
+              coordinator: Coordinator, sched, runtimes: list[BoardRuntime]) -> None:  # noqa: ANN001
+    """Every board at once: waits interrupted, the message and email in hand finished, leases released."""
+    from mailbot.schedule import scheduler
+
+    stop.set()
+    for slot in slots:
+        hold = slot.hold
+        if hold is not None:
+            hold.stopping.set()
+        slot.end()
+    deadline = time.monotonic() + STOP_JOIN_SECONDS
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    if sched is not None:
+        scheduler.stop(sched)
+    coordinator.join(1.0)
+    for slot in slots:  # a thread still busy past the deadline: its lease goes now, its work is undone
+        hold = slot.hold
+        if hold is not None:
+            coordinator.done(slot, hold, clean=True)
+    for rt in runtimes:
+        rt.close()
 
 
 def _start_reading_ahead(rt: BoardRuntime) -> None:

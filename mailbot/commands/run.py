@@ -28,10 +28,20 @@ def run(args: argparse.Namespace) -> int:
     store = _common.store(args)
     runtimes = [build_runtime(b, store, settings.data_dir) for b in _common.boards(args, args.board)]
     if args.once:
+        from mailbot.store.leases import Leases, describe, holders, single_instance
+
+        leases = Leases(store, force=single_instance(store))
+        for hold in leases.acquire([rt.slug for rt in runtimes]):
+            next(rt for rt in runtimes if rt.slug == hold.board).lease = hold
+        rows = holders(store)
         for rt in runtimes:
-            recover_interrupted(rt.store, rt.slug, rt.now())
-            stats = one_pass(rt)
-            print(f"{rt.slug}: handled {stats.handled} messages ({stats.held} held), sent {stats.sent} emails")
+            if rt.lease is None:
+                print(f"{rt.slug}: skipped, held by {describe(rows[rt.slug].holder)}")
+            else:
+                recover_interrupted(rt.store, rt.slug, rt.now(), rt.lease)
+                stats = one_pass(rt)
+                print(f"{rt.slug}: handled {stats.handled} messages ({stats.held} held), sent {stats.sent} emails")
+                leases.release(rt.lease)
             rt.close()
         return 0
     stop = threading.Event()
