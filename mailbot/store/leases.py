@@ -56,9 +56,25 @@ def lease_seconds() -> float:
     return float(os.environ.get(LEASE_ENV) or DEFAULT_TTL)
 
 
+#: ``MAILBOT_INSTANCE_HOST``: the machine's name in lease rows and ``mailbot status`` (default the hostname).
+HOST_ENV = "MAILBOT_INSTANCE_HOST"
+
+
 def instance_name() -> str:
-    """``host:pid:nonce``: the host and process an operator can find, and a nonce that pid reuse cannot repeat."""
-    return f"{socket.gethostname()[:120]}:{os.getpid()}:{secrets.token_hex(3)}"
+    """``host:pid:pidns.nonce``: the machine and process an operator can find; the nonce is new per start.
+
+    The pid namespace is part of it so that two containers sharing a host
+    name (``network_mode: host``) never judge each other's pids.
+    """
+    host = (os.environ.get(HOST_ENV) or socket.gethostname())[:100].replace(":", "-")
+    return f"{host}:{os.getpid()}:{_pid_namespace()}.{secrets.token_hex(3)}"
+
+
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "0"
 
 
 def describe(holder: str | None) -> str:
@@ -101,10 +117,10 @@ def _db_now(s: Session) -> dt.datetime:
 
 
 def _process_gone(holder: str, me: str) -> bool:
-    """A holder on this host whose process has ended (or is this pid, under another nonce)."""
-    host, pid, nonce = (holder.rsplit(":", 2) + ["", ""])[:3]
-    my_host, my_pid, my_nonce = me.rsplit(":", 2)
-    if host != my_host or not pid.isdigit():
+    """A holder on this host and pid namespace whose process has ended (or is this pid, from an earlier start)."""
+    host, pid, nonce = (holder.split(":") + ["", ""])[:3]
+    my_host, my_pid, my_nonce = me.split(":")
+    if host != my_host or not pid.isdigit() or nonce.partition(".")[0] != my_nonce.partition(".")[0]:
         return False
     if pid == my_pid:
         return nonce != my_nonce

@@ -81,6 +81,10 @@ def main(spec: dict) -> None:
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     setup_logging("INFO", stream=sys.stderr)
     os.environ[PASSWORD_ENV] = spec["imap_password"]
+    if spec.get("lease_seconds"):  # several instances: each its own "machine", the lease short
+        os.environ["MAILBOT_LEASE_SECONDS"] = str(spec["lease_seconds"])
+    if spec.get("instance_host"):
+        os.environ["MAILBOT_INSTANCE_HOST"] = spec["instance_host"]
     outbox.RETRY_BASE_SECONDS = spec["retry_base"]
     daemon.RETRY_MAX = spec["pass_retry_max"]
     board = copy.copy(BOARD)

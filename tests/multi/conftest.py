@@ -1,0 +1,3 @@
+"""Several instances reuse the crash harness's fixtures: a Dovecot user, an SMTP sink, a database."""
+
+from tests.crash.conftest import crash_mails, crash_targets  # noqa: F401
