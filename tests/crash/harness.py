@@ -48,7 +48,7 @@ from tests.crash.target import BOARD, DatabaseServer, Imap, Smtp, Target
 from tests.crash.verdict import Figures, Outcome, collect, dump, machine, verify
 
 __all__ = ["Daemon", "DatabaseServer", "Figures", "ForkServer", "Imap", "Outcome", "Plan", "Smtp", "Target",
-           "collect", "dump", "machine", "run", "seed_state", "verify"]
+           "collect", "daemon_spec", "dump", "machine", "run", "seed_state", "verify"]
 REPO = Path(__file__).resolve().parents[2]
 #: How long a run must look finished before it is: the pass that emptied the INBOX
 #: may still queue due work (escalations, the digest) right after its MOVEs.
@@ -145,6 +145,17 @@ class _NoSender(_NoMailbox):
     pass
 
 
+def daemon_spec(target: Target, plan: Plan) -> dict:
+    """What ``tests.crash.child`` needs to run the board against ``target`` (its logs in the work folder)."""
+    return {
+        "imap_host": target.imap.host, "imap_port": target.imap.port, "imap_user": target.imap.user,
+        "imap_password": target.imap.password, "smtp_host": target.smtp.host, "smtp_port": target.smtp.port,
+        "database_url": target.database_url, "data_dir": str(target.workdir / "data"),
+        "log": str(target.workdir / "daemon.log"), "epoch": time.time(), "idle_timeout": plan.idle_timeout,
+        "retry_base": plan.retry_base, "pass_retry_max": plan.pass_retry_max, "smtp_timeout": plan.smtp_timeout,
+    }
+
+
 def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None] = lambda _m: None,
         ) -> tuple[Figures, Outcome]:
     """Feed ``mails``, inject the plan's faults, let the daemon finish; returns figures and outcome."""
@@ -153,13 +164,7 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
     seed_state(target.database_url, data_dir)
-    spec = {
-        "imap_host": target.imap.host, "imap_port": target.imap.port, "imap_user": target.imap.user,
-        "imap_password": target.imap.password, "smtp_host": target.smtp.host, "smtp_port": target.smtp.port,
-        "database_url": target.database_url, "data_dir": str(data_dir), "log": str(workdir / "daemon.log"),
-        "epoch": time.time(), "idle_timeout": plan.idle_timeout, "retry_base": plan.retry_base,
-        "pass_retry_max": plan.pass_retry_max, "smtp_timeout": plan.smtp_timeout,
-    }
+    spec = daemon_spec(target, plan)
     figures = Figures(messages=len(mails))
     daemons = [Daemon(spec, workdir, plan.launch)]
     if plan.instances > 1:
