@@ -39,11 +39,12 @@ class Slot:
         self.rt = rt
         self.hold: Hold | None = None
         self.stop = threading.Event()  # this hold's work ends (stop asked, or the lease lost)
+        self.retired = threading.Event()  # the board's thread ends for good (the service stops, or SIGHUP removed it)
         self._granted = threading.Condition()
 
     @property
     def waiting(self) -> bool:
-        return self.hold is None
+        return self.hold is None and not self.retired.is_set()
 
     def grant(self, hold: Hold) -> None:
         with self._granted:
@@ -51,12 +52,20 @@ class Slot:
             self.hold = hold
             self._granted.notify_all()
 
-    def wait_for_hold(self, stop: threading.Event, poll: float = 0.5) -> Hold | None:
-        """Block until the coordinator grants this board a lease; None once ``stop`` is set."""
+    def wait_for_hold(self, poll: float = 0.5) -> Hold | None:
+        """Block until the coordinator grants this board a lease; None once retired."""
         with self._granted:
-            while self.hold is None and not stop.is_set():
+            while self.hold is None and not self.retired.is_set():
                 self._granted.wait(poll)
-            return None if stop.is_set() else self.hold
+            return None if self.retired.is_set() else self.hold
+
+    def retire(self) -> None:
+        """End this board's work for good: start nothing new, finish what is in hand, then release."""
+        self.retired.set()
+        hold = self.hold
+        if hold is not None:
+            hold.stopping.set()
+        self.end()
 
     def end(self) -> None:
         """Stop the work under the current hold now: the board's loop and its mailbox's wait."""
@@ -78,6 +87,12 @@ class Coordinator:
         self._renewed = 0.0
         self._thread = threading.Thread(target=self._run, name="leases", daemon=True)
         self._wake = threading.Event()
+
+    def add(self, slot: Slot) -> None:
+        self.slots = {**self.slots, slot.rt.slug: slot}  # a new dict: the heartbeat thread may be iterating
+
+    def remove(self, slug: str) -> None:
+        self.slots = {k: v for k, v in self.slots.items() if k != slug}
 
     def start(self) -> Coordinator:
         self._thread.start()

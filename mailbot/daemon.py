@@ -12,8 +12,9 @@ waits with a growing backoff and runs the pass again, since nothing it did
 was committed half-way. The wait between passes is the mailbox's IDLE.
 The outbox is sent by a thread per board (``Deliverer``) while the loop
 reads the next message; it also keeps the outbox's retry times. Under
-``run`` a worker process per board reads the message after the one being
-handled (``mailbot.inbound.parse_ahead``).
+``mailbot.service.run`` a worker process reads the message after the one
+being handled (``mailbot.inbound.parse_ahead``), and each board is worked
+only while this instance holds its lease (``rt.lease``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from mailbot.errors import MailbotError, MailboxAuthError, MailboxError
-from mailbot.inbound import parse_ahead
+from mailbot.errors import MailboxAuthError, MailboxError
 from mailbot.inbound.pipeline import handle_message
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.outbound.deliverer import Deliverer
@@ -40,9 +40,7 @@ from mailbot.outbound.outbox import (
     server_unwell,
 )
 from mailbot.runtime import BoardRuntime
-from mailbot.coordination import Coordinator, Slot
 from mailbot.store.db import is_outage
-from mailbot.store.leases import NOT_HELD, Leases, release_single_instance, single_instance
 from mailbot.workflow import health
 
 log = logging.getLogger("mailbot.daemon")
@@ -53,11 +51,6 @@ RETRY_MAX = 60.0
 MOVE_BATCH = 20
 #: Longest wait on a mailbox that cannot be interrupted (no ``interrupt``): how late it sees a stop.
 UNINTERRUPTIBLE_WAIT = 2.0
-#: Longest a stop waits for a board's thread (the message in hand, the email in flight).
-STOP_JOIN_SECONDS = 4.0
-#: Between one board's first connection and the next's at start: a region's 150 mailboxes
-#: are not all asked to sign in in the same instant.
-CONNECT_SPREAD_SECONDS = 0.05
 
 
 @dataclass
@@ -304,150 +297,6 @@ def _pass_failed(rt: BoardRuntime, err: Exception, retry: float) -> None:
     where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
     log.error("%s: pass failed (%s at %s:%s); trying again in %.1fs", rt.slug, type(err).__name__,
               where.filename.rsplit("/", 1)[-1] if where else "?", where.lineno if where else "?", retry)
-
-
-def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_timeout: float = 60.0,
-        read_ahead: bool | None = None, leases: Leases | None = None) -> None:
-    """Run every board this instance can hold until ``stop`` is set (SIGTERM / Ctrl-C in the CLI).
-
-    Each board is worked only under its lease (``mailbot.coordination``):
-    on PostgreSQL several instances share the boards and take over those of
-    one that dies; on SQLite this must be the only instance (a second one is
-    refused with ``MailbotError``) and takes every board at once. A stop
-    ends every board's wait at once, lets each finish the message and the
-    email in hand, releases the leases and returns within seconds.
-
-    ``read_ahead`` (default: on unless ``MAILBOT_PARSE_AHEAD=off``) gives each
-    board a worker process reading its next message (``parse_ahead``).
-    Raises ``MailbotError`` if a board's loop ends without being asked to,
-    so the service exits non-zero and its supervisor restarts it.
-    """
-    from mailbot.schedule import scheduler
-
-    stop = stop or threading.Event()
-    if not runtimes:
-        return
-    store = runtimes[0].store
-    try:
-        single = single_instance(store)
-    except MailbotError:
-        for rt in runtimes:
-            rt.close()
-        raise
-    leases = leases or Leases(store, force=single)
-    slots = [Slot(rt) for rt in runtimes]
-    for rt in runtimes:
-        rt.lease = NOT_HELD
-    coordinator = Coordinator(leases, slots, stop)
-    sched = None
-    threads: list[threading.Thread] = []
-    stopped_on_request = True
-    try:
-        if not _first_round(coordinator, runtimes[0], stop):
-            return
-        if read_ahead if read_ahead is not None else parse_ahead.enabled_by_env():
-            for rt in runtimes:
-                _start_reading_ahead(rt)
-        sched = _start_scheduler(runtimes, stop)  # before the threads: it serialises each board's sender
-        if sched is None:
-            return
-        threads = [threading.Thread(target=_work_board, args=(slot, coordinator, stop, idle_timeout,
-                                                              i * CONNECT_SPREAD_SECONDS),
-                                    name=f"board-{slot.rt.slug}", daemon=True)
-                   for i, slot in enumerate(slots)]
-        for t in threads:
-            t.start()
-        coordinator.start()
-        while any(t.is_alive() for t in threads) and not stop.is_set():
-            stop.wait(1.0)
-        stopped_on_request = stop.is_set()
-    finally:
-        _stop_all(stop, slots, threads, coordinator, sched, runtimes)
-        release_single_instance(store)
-    if not stopped_on_request:
-        raise MailbotError("a board's loop stopped unexpectedly; see the log above")
-
-
-def _first_round(coordinator: Coordinator, rt: BoardRuntime, stop: threading.Event) -> bool:
-    """The first leases, taken before anything runs (retried until the database answers)."""
-    retry = RETRY_INITIAL
-    while not stop.is_set():
-        try:
-            coordinator.round()
-            return True
-        except Exception as err:  # noqa: BLE001 - the database may be starting
-            _pass_failed(rt, err, retry)
-            stop.wait(retry)
-            retry = min(retry * 2, RETRY_MAX)
-    return False
-
-
-def _work_board(slot: Slot, coordinator: Coordinator, stop: threading.Event, idle_timeout: float,
-                delay: float) -> None:
-    """One board's thread: wait for its lease, work it until stopped or the lease is lost, again."""
-    rt = slot.rt
-    if delay and stop.wait(delay):
-        return
-    while not stop.is_set():
-        hold = slot.wait_for_hold(stop)
-        if hold is None:
-            return
-        rt.lease = hold
-        try:
-            if recover(rt, slot.stop):
-                run_board(rt, slot.stop, idle_timeout, recovered=True)
-        finally:
-            rt.lease = NOT_HELD
-            coordinator.done(slot, hold, clean=stop.is_set())
-
-
-def _stop_all(stop: threading.Event, slots: list[Slot], threads: list[threading.Thread],
-              coordinator: Coordinator, sched, runtimes: list[BoardRuntime]) -> None:  # noqa: ANN001
-    """Every board at once: waits interrupted, the message and email in hand finished, leases released."""
-    from mailbot.schedule import scheduler
-
-    stop.set()
-    for slot in slots:
-        hold = slot.hold
-        if hold is not None:
-            hold.stopping.set()
-        slot.end()
-    deadline = time.monotonic() + STOP_JOIN_SECONDS
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    if sched is not None:
-        scheduler.stop(sched)
-    coordinator.join(1.0)
-    for slot in slots:  # a thread still busy past the deadline: its lease goes now, its work is undone
-        hold = slot.hold
-        if hold is not None:
-            coordinator.done(slot, hold, clean=True)
-    for rt in runtimes:
-        rt.close()
-
-
-def _start_reading_ahead(rt: BoardRuntime) -> None:
-    try:
-        rt.parse_ahead = parse_ahead.ParseAhead(rt.board).start()
-    except OSError as err:  # no worker: every message is read in the board's thread
-        log.warning("%s: not reading ahead (%s)", rt.slug, type(err).__name__)
-
-
-def _start_scheduler(runtimes: list[BoardRuntime], stop: threading.Event):  # noqa: ANN202
-    """The scheduler, started once the database answers (``None`` if ``stop`` came first)."""
-    from mailbot.schedule import scheduler
-
-    retry = RETRY_INITIAL
-    while not stop.is_set():
-        try:
-            return scheduler.start(runtimes)
-        except Exception as err:
-            if not is_outage(err):
-                raise
-            _pass_failed(runtimes[0], err, retry)
-            stop.wait(retry)
-            retry = min(retry * 2, RETRY_MAX)
-    return None
 
 
 def now_utc() -> dt.datetime:

@@ -20,7 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mailbot.daemon import one_pass, run as run_forever
+    from mailbot.daemon import one_pass
+    from mailbot.service import run as run_forever
     from mailbot.outbound.outbox import recover_interrupted
     from mailbot.runtime import build_runtime
 
@@ -44,9 +45,25 @@ def run(args: argparse.Namespace) -> int:
                 leases.release(rt.lease)
             rt.close()
         return 0
-    stop = threading.Event()
+    stop, reload_requested = threading.Event(), threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if not args.board:  # one board named on the command line: nothing to reload
+        signal.signal(signal.SIGHUP, lambda *_: reload_requested.set())
     log.info("mailbot running for %d board(s)", len(runtimes))
-    run_forever(runtimes, stop)
+    run_forever(runtimes, stop, reload=lambda running: _reload(args, store, settings.data_dir, running),
+                reload_requested=reload_requested)
     return 0
+
+
+def _reload(args: argparse.Namespace, store, data_dir, running: set[str]):  # noqa: ANN001, ANN202
+    """SIGHUP: the boards now in ``config/boards/`` against those running (new runtimes, removed slugs).
+
+    A board file that no longer loads raises ``ConfigError``: nothing changes
+    and the service goes on with the boards it has.
+    """
+    from mailbot.runtime import build_runtime
+
+    boards = {b.slug: b for b in _common.boards(args)}
+    added = [build_runtime(boards[slug], store, data_dir) for slug in sorted(set(boards) - running)]
+    return added, running - set(boards)

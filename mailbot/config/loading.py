@@ -110,12 +110,24 @@ def _expand_forms(path: Path, patterns: list[str], problems: list[tuple[str, str
     return files
 
 
+#: Form mappings already read, by their files (path, size, modification time): a region's
+#: boards that share mapping files have them parsed once, and an edited file is read again.
+_MAPPINGS: dict[tuple, list[Any]] = {}
+
+
+def _mappings(files: list[Path]) -> list[Any]:
+    key = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    if key not in _MAPPINGS:
+        _MAPPINGS[key] = load_mappings(files)
+    return list(_MAPPINGS[key])
+
+
 def _load_extras(path: Path, cfg: BoardConfig, problems: list[tuple[str, str, str]]) -> Board:
     board = Board(config=cfg, path=path)
     mapping_files = _expand_forms(path, cfg.forms, problems)
     if mapping_files:
         try:
-            board.form_mappings = load_mappings(mapping_files)
+            board.form_mappings = _mappings(mapping_files)
         except ConfigError as err:
             problems.extend(err.problems or [(str(path), "forms", str(err))])
     ids = {m.id for m in board.form_mappings}

@@ -82,6 +82,12 @@ def register_runtimes(runtimes: list[BoardRuntime]) -> None:
         _LOCKS.setdefault(rt.slug, threading.Lock())
 
 
+def unregister(slugs: set[str]) -> None:
+    """Boards no longer run (removed from the configuration while the daemon runs)."""
+    for slug in slugs:
+        _RUNTIMES.pop(slug, None)
+
+
 def unregister_all() -> None:
     _RUNTIMES.clear()
 

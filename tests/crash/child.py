@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailbot import daemon
+from mailbot import daemon, service
 from mailbot.config import ImapMailbox, SmtpSending, load_board
 from mailbot.errors import MailbotError
 from mailbot.inbound import pipeline  # noqa: F401  (imported here so a fork starts warm)
@@ -106,7 +106,7 @@ def main(spec: dict) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"daemon {os.getpid()} up after {time.monotonic() - began:.2f}s", file=sys.stderr)
     try:
-        daemon.run([rt], stop, idle_timeout=spec["idle_timeout"])
+        service.run([rt], stop, idle_timeout=spec["idle_timeout"])
     except MailbotError as err:
         print(f"daemon stopped: {err}", file=sys.stderr)
         os._exit(3)
