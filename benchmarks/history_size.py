@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import SAMPLES, finish, print_machine, referral_email, temp_root, unique  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from mailbot.commands.demo import DEMO_START, deliver  # noqa: E402
+from mailbot.demo import DEMO_START
+from mailbot.demo.mailbox import deliver  # noqa: E402
 from mailbot.config import load_board  # noqa: E402
 from mailbot.daemon import drain  # noqa: E402
 from mailbot.outbound.outbox import deliver_pending  # noqa: E402

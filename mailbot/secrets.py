@@ -62,3 +62,17 @@ class SecretRef(BaseModel):
         if required:
             raise ConfigError(f"secret not available: {self.describe()} is not set")
         return None
+
+
+KEY_ENV = "MAILBOT_ENCRYPTION_KEY"
+KEY_FILE_ENV = "MAILBOT_ENCRYPTION_KEY_FILE"
+
+
+def encryption_key_ref() -> SecretRef | None:
+    """Where the encryption key is, from the environment (the file wins), or None."""
+    path = os.environ.get(KEY_FILE_ENV)
+    if path:
+        return SecretRef(file=path)
+    if os.environ.get(KEY_ENV):
+        return SecretRef(env=KEY_ENV)
+    return None

@@ -17,26 +17,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mailbot.resources import config_dir
-from mailbot.secrets import SecretRef
+from mailbot.secrets import KEY_ENV, KEY_FILE_ENV, SecretRef, encryption_key_ref
+from mailbot.store.crypto import Keyring
 
-if TYPE_CHECKING:
-    from mailbot.store.crypto import Keyring
-
-KEY_ENV = "MAILBOT_ENCRYPTION_KEY"
-KEY_FILE_ENV = "MAILBOT_ENCRYPTION_KEY_FILE"
-
-
-def encryption_key_ref() -> SecretRef | None:
-    """Where the encryption key is, from the environment (the file wins), or None."""
-    path = os.environ.get(KEY_FILE_ENV)
-    if path:
-        return SecretRef(file=path)
-    if os.environ.get(KEY_ENV):
-        return SecretRef(env=KEY_ENV)
-    return None
+__all__ = ["KEY_ENV", "KEY_FILE_ENV", "Settings", "encryption_key_ref"]
 
 
 @dataclass(frozen=True)
@@ -57,8 +43,6 @@ class Settings:
 
     def keyring(self) -> Keyring | None:
         """The keyring the key names; raises ``ConfigError`` when it is set but unusable."""
-        from mailbot.store.crypto import Keyring
-
         if self.encryption_key is None:
             return None
         return Keyring.from_secret(self.encryption_key.resolve(required=True) or "")

@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass
 
 from mailbot.errors import ParseError
+from mailbot.sizes import too_large
 
 log = logging.getLogger("mailbot.parsers")
 
@@ -49,9 +50,7 @@ def check_size(data: bytes, limits: Limits = LIMITS) -> None:
     if not data:
         raise ParseError("the attachment is empty (0 bytes)", "empty")
     if len(data) > limits.max_file_bytes:
-        raise ParseError(
-            f"the attachment is too large to read ({len(data) // (1024 * 1024)} MB; "
-            f"the limit is {limits.max_file_bytes // (1024 * 1024)} MB)", "too_large")
+        raise ParseError(too_large("the attachment", len(data), limits.max_file_bytes), "too_large")
 
 
 def _inflate_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:

@@ -28,14 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mailbot.config import load_board  # noqa: E402
-from mailbot.demo_steps import local_nine, step_day  # noqa: E402
+from mailbot.demo.days import local_nine, step_day  # noqa: E402
 from mailbot.runtime import BoardRuntime, FixedClock, build_runtime  # noqa: E402
 from mailbot.store.db import open_store, sqlite_url  # noqa: E402
 from mailbot.store.models import Case, MessageSeen, ScopingRequest  # noqa: E402
 from mailbot.workflow import digest  # noqa: E402
 from mailbot.workflow.cases import AWAITING_DECISION, REVIEW, open_case  # noqa: E402
 from mailbot.workflow.common import utc  # noqa: E402
-from mailbot.workflow.stage1 import send_scoping_requests  # noqa: E402
+from mailbot.workflow.scoping import send_scoping_requests  # noqa: E402
 
 START = dt.date(2026, 1, 5)
 REFERRERS = ["scoping.csc@childrens.westsussex-cc.example", "public.protection.reviews@police.sussex.example",

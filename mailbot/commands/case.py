@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mailbot.pack.build import front_sheet_for
-    from mailbot.workflow.cases import STAGE_LABELS
+    from mailbot.workflow.cases import stage_label
 
     store = _common.store(args)
     try:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         with store.session() as s:
             case = s.get(Case, case_id)
             data, rows, child = front_sheet_for(s, rt, case)
-            reference, stage = case.reference, STAGE_LABELS.get(case.stage, case.stage)
+            reference, stage = case.reference, stage_label(case.stage, rt.board.regime.vocabulary)
         rt.close()
     finally:
         store.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from mailbot.commands import _common
 from mailbot.store.models import Case
-from mailbot.workflow.cases import STAGE_LABELS
+from mailbot.workflow.cases import stage_label
 from mailbot.workflow.progress import next_deadline
 
 
@@ -42,7 +42,7 @@ def case_rows(store, boards, include_closed: bool = False, today=None) -> list[d
                 "reference": case.reference,
                 "board": case.board,
                 "stage": case.stage,
-                "stage_label": STAGE_LABELS.get(case.stage, case.stage),
+                "stage_label": stage_label(case.stage, board.regime.vocabulary),
                 "returns": f"{answered}/{len(case.requests)}",
                 "next_deadline": nxt.milestone.label if nxt else None,
                 "due": nxt.milestone.due.isoformat() if nxt and nxt.milestone.due else None,

@@ -164,6 +164,14 @@ class Vocabulary(BaseModel):
     initial_review: str
     panel: str
     decision_maker: str
+    #: The board's group that considers a case and recommends to the decision maker
+    #: ("Learning and Improvement Sub-Group (LISG)"); starts a sentence as written.
+    subgroup: str = "sub-group"
+    #: What the board calls a review other than the statutory one ("Child Protection Incident Review").
+    alternative_review: str = "alternative review"
+    #: A one-word name the decision maker may reply with for it ("CPIR"); none: only
+    #: ``ALTERNATIVE REVIEW: <type>`` is understood.
+    alternative_review_short: str | None = None
 
     @model_validator(mode="after")
     def _extras_are_words(self) -> Vocabulary:

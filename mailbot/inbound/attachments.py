@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from email.message import Message
 
+from mailbot.sizes import limit_mb
+
 log = logging.getLogger("mailbot.inbound")
 
 MAX_DEPTH = 5
@@ -83,7 +85,7 @@ class _Collector:
             return
         self.total += len(att.data)
         if self.total > MAX_TOTAL_BYTES:
-            self.overflow = "the attachments are larger than 60 MB in total"
+            self.overflow = f"the attachments are larger than {limit_mb(MAX_TOTAL_BYTES)} in total"
             return
         self.items.append(att)
 

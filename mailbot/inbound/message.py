@@ -34,6 +34,7 @@ from mailparser_reply import EmailReplyParser
 
 from mailbot.errors import MailbotError
 from mailbot.inbound.attachments import Attachment, collect_attachments
+from mailbot.sizes import too_large
 
 _MSGID = re.compile(r"<[^<>\s]{1,998}>")
 MAX_HEADER_BYTES = 256 * 1024
@@ -304,7 +305,7 @@ def read_message(raw: bytes) -> MailMessage:
     if not raw:
         raise MailProblem("the message is empty")
     if len(raw) > MAX_MESSAGE_BYTES:
-        raise MailProblem(f"the message is larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+        raise MailProblem(too_large("the message", len(raw), MAX_MESSAGE_BYTES))
     ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
     head_end = min(ends) if ends else -1
     if (head_end < 0 and len(raw) > MAX_HEADER_BYTES) or head_end > MAX_HEADER_BYTES:

@@ -20,15 +20,29 @@ from sqlalchemy.orm import Session
 
 from mailbot.errors import MailbotError
 from mailbot.inbound import classify as k
-from mailbot.inbound.classify import Classification, FormOutcome, SentInfo, classify, subject_reference
+from mailbot.inbound.classify import (
+    Classification,
+    FormOutcome,
+    SentInfo,
+    classify,
+    subject_reference,
+)
 from mailbot.inbound.forms import FORM_TYPES, read_forms  # noqa: F401  (FORM_TYPES: re-exported)
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
+from mailbot.pack import actions as pack_actions
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
-from mailbot.workflow import stage1
-from mailbot.workflow.cases import Outcome, case_exists, find_case, sent_mail
+from mailbot.workflow import approvals, bounces, stage1
+from mailbot.workflow.cases import (
+    ALL_RETURNS_IN,
+    ANSWER_RECORDED,
+    Outcome,
+    case_exists,
+    find_case,
+    sent_mail,
+)
 from mailbot.workflow.common import audit, notify_business_managers, reply, utc
 
 if TYPE_CHECKING:
@@ -42,13 +56,24 @@ DEFAULT_NOT_KNOWN = [
 ]
 
 Handler = Callable[[Session, BoardRuntime, MailMessage, Classification, list[FormOutcome], int], Outcome]
-#: What each kind does. Kinds not listed are held for a person.
+#: What each kind does: the only table of handlers. Kinds not listed are held for a person.
 ACTIONS: dict[str, Handler] = {
     k.REFERRAL: stage1.handle_referral,
     k.SCOPING_RETURN: stage1.handle_return,
     k.NOT_KNOWN: stage1.handle_not_known,
-    k.BOUNCE: stage1.handle_bounce,
+    k.BOUNCE: bounces.handle_bounce,
+    k.CHAIR_REPLY: approvals.handle_chair_reply,
+    k.PACK_REQUEST: pack_actions.handle_pack_request,
+    # held, and a reply that names a draft is noted on it as refused
+    k.UNKNOWN_SENDER: approvals.handle_untrusted,
+    k.SPOOFED: approvals.handle_untrusted,
 }
+#: What follows a case event a handler reports (``Outcome.events``), in this order,
+#: in the same transaction: the layer above calls the next stage, never the stage below it.
+FOLLOW_UPS: list[tuple[str, Callable[[Session, BoardRuntime, Case], None]]] = [
+    (ALL_RETURNS_IN, pack_actions.after_all_returns_in),
+    (ANSWER_RECORDED, pack_actions.after_answer),
+]
 #: Kinds recorded and left alone: no reply, no case change.
 RECORD_ONLY = k.MACHINE_KINDS
 #: Held kinds whose sender is told why (known agency senders only).
@@ -57,9 +82,12 @@ TELL_SENDER = {k.UNREADABLE, k.NOT_A_FORM}
 UNTRUSTED = {k.UNKNOWN_SENDER, k.SPOOFED}
 
 
-def register_action(kind: str, handler: Handler) -> None:
-    """Later stages (approvals, commands) plug their handler in here."""
-    ACTIONS[kind] = handler
+def _follow_up(s: Session, rt: BoardRuntime, outcome: Outcome) -> None:
+    if outcome.case is None or outcome.folder is not Folder.PROCESSED:
+        return
+    for event, then in FOLLOW_UPS:
+        if event in outcome.events:
+            then(s, rt, outcome.case)
 
 
 def _thread(s: Session, rt: BoardRuntime, msg: MailMessage) -> SentInfo | None:
@@ -123,6 +151,7 @@ def _act(s: Session, rt: BoardRuntime, msg: MailMessage, forms: list[FormOutcome
     handler = ACTIONS.get(cls.kind)
     outcome = (handler(s, rt, msg, cls, forms, row.id) if handler is not None
                else Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind, case))
+    _follow_up(s, rt, outcome)
     if cls.kind in UNTRUSTED:
         return Outcome(outcome.folder, outcome.reason, None), cls.case_reference
     return outcome, None
@@ -195,5 +224,3 @@ def _quarantine(rt: BoardRuntime, incoming: IncomingMessage, sha: str, kind: str
         _hold(s, rt, None, row, Outcome(Folder.NEEDS_ATTENTION, reason), False)
         log.info("message %s: %s -> needs-attention", row.id, kind)
     return Folder.NEEDS_ATTENTION
-import mailbot.workflow.approvals  # noqa: E402,F401  (registers the Chair's replies: approvals by reply)
-import mailbot.pack.actions  # noqa: E402,F401  (registers PACK requests and updated packs: the scoping pack)

@@ -1,7 +1,7 @@
 """When the pack goes: all returns in, a business manager's ``PACK`` email, a later answer.
 
-Plugged into the inbound pipeline with ``register_action`` (imported where
-the other actions are registered):
+Called by the inbound pipeline (:mod:`mailbot.inbound.pipeline` names them
+in its tables):
 
 - ``pack_request`` (a business manager's email whose subject is
   ``PACK WS-2026-0001``): the pack is sent to its recipients, or the
@@ -9,9 +9,10 @@ the other actions are registered):
   last pack, which is never sent twice). With ``ON 12/03/2026`` after the
   reference, the date is kept for the due-work pass to send the pack on
   (:mod:`mailbot.pack.scheduled`) and the business manager told so in one line.
-- scoping returns and "not known" replies keep their stage-1 handling; once
-  a pack has gone for the case, an answer that changes it sends an
-  *updated* pack (the outbox refuses an unchanged one).
+- ``after_all_returns_in``: the last answer outstanding came in, so the pack goes;
+- ``after_answer``: scoping returns and "not known" replies keep their
+  stage-1 handling; once a pack has gone for the case, an answer that
+  changes it sends an *updated* pack (the outbox refuses an unchanged one).
 
 A pack that cannot be made (a broken template, say) never costs the return
 that triggered it: the return is recorded, the business managers are told
@@ -20,48 +21,17 @@ and ``mailbot pack`` can make it once the cause is fixed.
 
 from __future__ import annotations
 
-import logging
-
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from mailbot.inbound import classify as k
 from mailbot.inbound.classify import Classification, FormOutcome, pack_command, pack_command_date
 from mailbot.inbound.message import MailMessage
-from mailbot.inbound.pipeline import ACTIONS, Handler, register_action
 from mailbot.mailbox.base import Folder
-from mailbot.pack.collect import PACK_KIND
-from mailbot.pack.send import PackResult, send_pack
+from mailbot.pack.scheduled import set_pack_date, unknown_case
+from mailbot.pack.send import pack_safely, pack_went
 from mailbot.runtime import BoardRuntime
-from mailbot.store.models import Case, OutboxMail
+from mailbot.store.models import Case
 from mailbot.workflow.cases import Outcome, find_case
-from mailbot.workflow.common import audit, notify_business_managers, reply
-
-log = logging.getLogger("mailbot.pack")
-
-
-def pack_safely(s: Session, rt: BoardRuntime, case: Case, trigger: str,
-                requested_by: str | None = None) -> PackResult | None:
-    """``send_pack``, but a failure to make the pack tells the business managers instead of raising."""
-    try:
-        return send_pack(s, rt, case, trigger, requested_by)
-    except SQLAlchemyError:
-        raise  # the database failed, not the pack: the whole step rolls back and is tried again
-    except Exception as err:  # noqa: BLE001 - the answer that triggered it must still be recorded
-        log.error("%s: scoping pack for %s could not be made: %s", rt.slug, case.reference, type(err).__name__)
-        audit(s, rt, "pack_failed", f"{trigger}: {type(err).__name__}", case)
-        notify_business_managers(
-            s, rt, dedupe_key=f"pack-failed:{case.reference}:{len(case.records)}:{trigger}", case=case,
-            headline="The scoping pack could not be made",
-            reason=f"mailbot could not make the scoping pack ({type(err).__name__}); nothing was sent. "
-                   f"Once the cause is fixed, run: mailbot pack {case.reference}")
-        return None
-
-
-def pack_went(s: Session, case: Case) -> bool:
-    return s.scalar(select(OutboxMail.id).where(OutboxMail.case_id == case.id, OutboxMail.kind == PACK_KIND)
-                    .limit(1)) is not None
+from mailbot.workflow.common import audit, reply
 
 
 def handle_pack_request(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
@@ -100,8 +70,6 @@ def handle_pack_request(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Cla
 def _pack_date(s: Session, rt: BoardRuntime, msg: MailMessage, case: Case | None, asked: str, written: str,
                context: dict, answer: dict) -> Outcome:
     """``PACK <reference> ON <date>``: keep the date, or say in one line why not."""
-    from mailbot.pack.scheduled import set_pack_date, unknown_case
-
     if case is None:
         audit(s, rt, "pack_date_refused", f"no case {asked} (from {msg.from_addr})")
         got = unknown_case(asked)
@@ -111,20 +79,12 @@ def _pack_date(s: Session, rt: BoardRuntime, msg: MailMessage, case: Case | None
     return Outcome(Folder.PROCESSED, None if got.ok else f"PACK {asked} ON: no date set", case)
 
 
-def _then_update_pack(previous: Handler) -> Handler:
-    """Keep a kind's handling; afterwards, if a pack went before, send the updated one."""
-
-    def handler(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
-                forms: list[FormOutcome], msg_row_id: int) -> Outcome:
-        outcome = previous(s, rt, msg, cls, forms, msg_row_id)
-        case = outcome.case
-        if outcome.folder is Folder.PROCESSED and case is not None and case.status == "open" and pack_went(s, case):
-            pack_safely(s, rt, case, "later_return")
-        return outcome
-
-    return handler
+def after_all_returns_in(s: Session, rt: BoardRuntime, case: Case) -> None:
+    """Every agency asked has answered: the sub-group gets the scoping pack (process.md stage 1 step 6)."""
+    pack_safely(s, rt, case, "all_returns_in")
 
 
-register_action(k.PACK_REQUEST, handle_pack_request)
-for _kind in (k.SCOPING_RETURN, k.NOT_KNOWN):
-    register_action(_kind, _then_update_pack(ACTIONS[_kind]))
+def after_answer(s: Session, rt: BoardRuntime, case: Case) -> None:
+    """An answer came after a pack went: the updated pack goes (the outbox refuses an unchanged one)."""
+    if case.status == "open" and pack_went(s, case):
+        pack_safely(s, rt, case, "later_return")

@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from itertools import combinations
 
-from mailbot.pack.chronology import Row
+from mailbot.pack.rows import Row
 
 #: Share of the shorter text's (rarity-weighted) words two rows must have in common.
 THRESHOLD = 0.4

@@ -21,7 +21,7 @@ from mailbot.pack.collect import PackSent
 from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import SENT, Draft
 from mailbot.store.models import Case, Record
-from mailbot.workflow.cases import STAGE_LABELS
+from mailbot.workflow.cases import stage_label
 from mailbot.workflow.progress import case_events
 
 #: How a regime milestone is known to be done (the rest: a notification sent for it).
@@ -41,6 +41,11 @@ class SheetRow:
     @property
     def when(self) -> dt.date | None:
         return self.done or self.due
+
+
+def _capital(words: str) -> str:
+    """A board's word at the start of a label ("sub-group" → "Sub-group"; "LISG" stays)."""
+    return words[:1].upper() + words[1:]
 
 
 def _subgroup_met(s: Session, case: Case, cal) -> tuple[dt.date | None, str | None]:  # noqa: ANN001
@@ -82,15 +87,15 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
         ("Referral received: case opened", cal.today(case.opened_at)),
         (f"Scoping requests sent to {len(requests)} agencies", events.get("scoping_requested")),
         ("Every agency asked has answered", all_in),
-        ("Scoping pack and integrated chronology sent to the sub-group", packs[0].sent_on if packs else None),
+        (f"Scoping pack and integrated chronology sent to the {rt.board.regime.vocabulary.subgroup}", packs[0].sent_on if packs else None),
         (f"Updated scoping pack sent (version {len(packs)})", packs[-1].sent_on if len(packs) > 1 else None),
-        (f"Sub-group recommendation: {labels.get(recommendation, recommendation)}", met if recommendation else None),
+        (f"{_capital(rt.board.regime.vocabulary.subgroup)} recommendation: {labels.get(recommendation, recommendation)}", met if recommendation else None),
         (f"Chair's decision: {labels.get(case.decision, case.decision)}", case.decided_on),
         *((f"Sent: {d.title}", cal.today(d.sent_at)) for d in sent if d.sent_at),
     ]
     rows = [SheetRow(label, "", None, when, "done", False) for label, when in happened if when]
     if case.pack_on is not None and not packs:
-        rows.append(SheetRow("Scoping pack to be sent to the sub-group (date set by a business manager)",
+        rows.append(SheetRow(f"Scoping pack to be sent to the {rt.board.regime.vocabulary.subgroup} (date set by a business manager)",
                              "sooner if every agency answers first", case.pack_on, None, "scheduled", False))
     decision = case.decision if case.decision in regime.decisions else None
     for m in timeline(regime, cal, events, decision=decision):
@@ -110,9 +115,9 @@ def sheet_context(rt: BoardRuntime, case: Case, rows: list[SheetRow], child: str
         "title": f"{regime.vocabulary.review_short} case file front sheet",
         "header": [{"label": "Case", "value": case.reference},
                    {"label": "Child (initials)", "value": child or "not recorded"},
-                   {"label": "Stage", "value": STAGE_LABELS.get(case.stage, case.stage)},
+                   {"label": "Stage", "value": stage_label(case.stage, regime.vocabulary)},
                    {"label": "Decision", "value": decision},
-                   {"label": "Sub-group chair", "value": cfg.subgroup_chair.name}],
+                   {"label": f"{_capital(regime.vocabulary.subgroup)} chair", "value": cfg.subgroup_chair.name}],
         "made_on": f"{rt.today():%d/%m/%Y}", "regime": regime.title,
         "rows": [{"label": r.label, "rule": r.rule, "due": f"{r.due:%d/%m/%Y}" if r.due else "",
                   "done": f"{r.done:%d/%m/%Y}" if r.done else "", "status": r.status} for r in rows],

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case
+from mailbot.pack.send import pack_safely, pack_went
 from mailbot.workflow.common import audit
 
 log = logging.getLogger("mailbot.pack")
@@ -86,8 +87,6 @@ def unknown_case(reference: str) -> DateAnswer:
 
 def set_pack_date(s: Session, rt: BoardRuntime, case: Case, written: str, by: str) -> DateAnswer:
     """Record ``written`` as the case's pack date, or say in one line why not (nothing changes then)."""
-    from mailbot.pack.actions import pack_went
-
     ref = case.reference
     try:
         day = parse_date(written)
@@ -125,8 +124,6 @@ def due_through(rt: BoardRuntime) -> dt.date:
 
 def pack_due(rt: BoardRuntime) -> int:
     """The due job: every open case whose pack date has come, each in its own transaction."""
-    from mailbot.pack.actions import pack_safely
-
     through = due_through(rt)
     with rt.store.session() as s:
         ids = list(s.scalars(select(Case.id).where(Case.board == rt.slug, Case.status == "open",

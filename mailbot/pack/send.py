@@ -2,7 +2,7 @@
 
 Who gets it: the board's ``pack_recipients`` (default: the sub-group chair),
 with the business managers copied. When: every agency asked has answered
-(:func:`mailbot.workflow.hooks.all_returns_in`), a business manager asks
+(:func:`mailbot.pack.actions.after_all_returns_in`), a business manager asks
 (``PACK <ref>`` by email, ``mailbot pack <ref>``), the date a business manager
 set comes (:mod:`mailbot.pack.scheduled`), or an agency answers after a pack
 went (an *updated* pack, marked as such). A pack that goes clears the date set.
@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Row, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mailbot.config import BoardConfig, Person
@@ -32,7 +33,7 @@ from mailbot.pack.collect import PACK_KIND, collect
 from mailbot.pack.sections import changes_since
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, OutboxMail
-from mailbot.workflow.common import audit, store_attachment
+from mailbot.workflow.common import audit, notify_business_managers, store_attachment
 
 log = logging.getLogger("mailbot.pack")
 
@@ -123,3 +124,26 @@ def send_pack(s: Session, rt: BoardRuntime, case: Case, trigger: str,
     return PackResult("sent", inp.version, inp.today, [p.email for p in [*to, *cc]],
                       [(f.filename, f.data) for f in built.files], len(chron.dated), len(chron.undated),
                       context["groups"], missing)
+
+
+def pack_safely(s: Session, rt: BoardRuntime, case: Case, trigger: str,
+                requested_by: str | None = None) -> PackResult | None:
+    """``send_pack``, but a failure to make the pack tells the business managers instead of raising."""
+    try:
+        return send_pack(s, rt, case, trigger, requested_by)
+    except SQLAlchemyError:
+        raise  # the database failed, not the pack: the whole step rolls back and is tried again
+    except Exception as err:  # noqa: BLE001 - the answer that triggered it must still be recorded
+        log.error("%s: scoping pack for %s could not be made: %s", rt.slug, case.reference, type(err).__name__)
+        audit(s, rt, "pack_failed", f"{trigger}: {type(err).__name__}", case)
+        notify_business_managers(
+            s, rt, dedupe_key=f"pack-failed:{case.reference}:{len(case.records)}:{trigger}", case=case,
+            headline="The scoping pack could not be made",
+            reason=f"mailbot could not make the scoping pack ({type(err).__name__}); nothing was sent. "
+                   f"Once the cause is fixed, run: mailbot pack {case.reference}")
+        return None
+
+
+def pack_went(s: Session, case: Case) -> bool:
+    return s.scalar(select(OutboxMail.id).where(OutboxMail.case_id == case.id, OutboxMail.kind == PACK_KIND)
+                    .limit(1)) is not None

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.secrets import encryption_key_ref
 
 MAGIC = b"MBE1"
 TEXT_PREFIX = "mbe1:"
@@ -188,8 +189,6 @@ def default_keyring() -> Keyring | None:
     Read on every use (an environment variable or a small file), so a
     rotated key takes effect without a stale copy surviving in memory.
     """
-    from mailbot.settings import encryption_key_ref
-
     ref = encryption_key_ref()
     if ref is None:
         return None

@@ -103,8 +103,13 @@ class DecisionAnswer:
     why: str | None = None
 
 
-def read_decision(new_text: str) -> DecisionAnswer:
-    """``SCR`` / ``ALTERNATIVE REVIEW: <type>`` / ``NO REVIEW: <reasons>``."""
+def read_decision(new_text: str, alternative: tuple[str, str] | None = None) -> DecisionAnswer:
+    """``SCR`` / ``ALTERNATIVE REVIEW: <type>`` / ``NO REVIEW: <reasons>``.
+
+    ``alternative`` is a board's one-word name for its alternative review and
+    what it stands for (``("CPIR", "Child Protection Incident Review (CPIR)")``):
+    a reply of that word alone decides on that review.
+    """
     para = first_paragraph(new_text)
     reviewers = [r.strip() for m in _REVIEWER.findall(new_text or "") for r in re.split(r";|\band\b|,", m)
                  if r.strip()] or None
@@ -122,6 +127,12 @@ def read_decision(new_text: str) -> DecisionAnswer:
         return DecisionAnswer("alternative_review", m.group(1).strip())
     if re.match(r"^\s*ALTERNATIVE\b", para, re.IGNORECASE):
         return DecisionAnswer(None, why="ALTERNATIVE REVIEW needs the type of review after a colon")
+    if alternative is not None:
+        m = re.match(rf"^\s*{re.escape(alternative[0])}\b[\s.!,:;\-–—]*(.*)$", para, re.IGNORECASE | re.DOTALL)
+        if m:
+            if any(w in _DOUBT for w in _words(_REVIEWER.split(m.group(1))[0]) if w not in _COURTESY):
+                return DecisionAnswer(None, why="the decision is qualified")
+            return DecisionAnswer("alternative_review", alternative[1], reviewers)
     m = _SCR.match(para)
     if m:
         rest = m.group(1)

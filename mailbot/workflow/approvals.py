@@ -23,16 +23,22 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.inbound import classify as k
 from mailbot.inbound.authresults import failed, trusted_results
 from mailbot.inbound.classify import Classification, FormOutcome
 from mailbot.inbound.message import MailMessage
-from mailbot.inbound.pipeline import ACTIONS, register_action
 from mailbot.mailbox.base import Folder
 from mailbot.outbound.compose import OutgoingAttachment
 from mailbot.records import ChairDecision, Decision, SubgroupDecision
 from mailbot.runtime import BoardRuntime
-from mailbot.store.approvals_models import ANSWERED, APPROVED, AWAITING, EXPIRED, REJECTED, SUPERSEDED, Draft
+from mailbot.store.approvals_models import (
+    ANSWERED,
+    APPROVED,
+    AWAITING,
+    EXPIRED,
+    REJECTED,
+    SUPERSEDED,
+    Draft,
+)
 from mailbot.store.models import Attachment, Case, Record
 from mailbot.workflow import answers
 from mailbot.workflow.cases import Outcome, find_case
@@ -174,7 +180,10 @@ def _approve(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMe
 def _decide(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMessage, row_id: int) -> Outcome:
     from mailbot.workflow.decisions import record_decision
 
-    got = answers.read_decision(msg.new_text)
+    vocab = rt.board.regime.vocabulary
+    short = vocab.alternative_review_short
+    label = dict(rt.board.regime.decisions).get("alternative_review") or vocab.alternative_review
+    got = answers.read_decision(msg.new_text, (short, label) if short else None)
     if got.decision is None:
         return _refuse(s, rt, msg, draft, case, got.why or "the decision could not be read", row_id)
     draft.status, draft.decided_at = ANSWERED, utc(rt.now())
@@ -222,27 +231,15 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
     return _refuse(s, rt, msg, draft, case, f"the answer is not clear ({answer.why})", msg_row_id)
 
 
-def _noting_refused(kind: str):  # noqa: ANN202 - wraps a pipeline handler
-    """Held kinds keep their handling; a reply naming a draft is noted on it."""
-    previous = ACTIONS.get(kind)
-
-    def handler(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
-                forms: list[FormOutcome], msg_row_id: int) -> Outcome:
-        for token in tokens_in(rt, msg):
-            draft = s.scalar(select(Draft).where(Draft.board == rt.slug, Draft.token == token))
-            if draft is not None and draft.status == AWAITING:
-                why = "; ".join(cls.reasons) or kind
-                draft.refusals = [*(draft.refusals or []), f"{utc(rt.now()):%Y-%m-%d %H:%M} reply refused: {why}"]
-                audit(s, rt, "approval_refused", f"draft {draft.id}: {kind.replace('_', ' ')}",
-                      s.get(Case, draft.case_id))
-        if previous is not None:
-            return previous(s, rt, msg, cls, forms, msg_row_id)
-        return Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind,
-                       find_case(s, rt, cls.case_reference))
-
-    return handler
-
-
-register_action(k.CHAIR_REPLY, handle_chair_reply)
-for _kind in (k.UNKNOWN_SENDER, k.SPOOFED):
-    register_action(_kind, _noting_refused(_kind))
+def handle_untrusted(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                     forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """A message from a sender we cannot trust is held; if it names a draft, the refusal is noted on it."""
+    for token in tokens_in(rt, msg):
+        draft = s.scalar(select(Draft).where(Draft.board == rt.slug, Draft.token == token))
+        if draft is not None and draft.status == AWAITING:
+            why = "; ".join(cls.reasons) or cls.kind
+            draft.refusals = [*(draft.refusals or []), f"{utc(rt.now()):%Y-%m-%d %H:%M} reply refused: {why}"]
+            audit(s, rt, "approval_refused", f"draft {draft.id}: {cls.kind.replace('_', ' ')}",
+                  s.get(Case, draft.case_id))
+    return Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind,
+                   find_case(s, rt, cls.case_reference))

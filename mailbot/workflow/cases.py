@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -19,22 +19,41 @@ AWAITING_DECISION = "awaiting_decision"
 AWAITING_NOTIFICATION = "awaiting_notification"
 REVIEW = "review"
 CLOSED = "closed"
+#: How each stage reads; ``{subgroup}`` is the board's word for its sub-group (the regime's vocabulary).
 STAGE_LABELS = {
     SCOPING: "Scoping: returns requested from agencies",
-    AWAITING_DECISION: "Awaiting the sub-group and Chair's decision",
+    AWAITING_DECISION: "Awaiting the {subgroup} and Chair's decision",
     AWAITING_NOTIFICATION: "Decision made: notifications awaiting the Chair's approval",
     REVIEW: "Review under way",
     CLOSED: "Closed",
 }
 
 
+#: Events a step reports in its outcome, for the layer above to act on
+#: (:mod:`mailbot.inbound.pipeline` names what follows each one).
+ANSWER_RECORDED = "answer_recorded"  # a return or "not known" was recorded against a request
+ALL_RETURNS_IN = "all_returns_in"  # ... and it was the last one outstanding
+
+
+def stage_label(stage: str, vocabulary: object | None = None) -> str:
+    """The stage as the board says it ("Awaiting the Learning and Improvement Sub-Group (LISG) and …")."""
+    subgroup = getattr(vocabulary, "subgroup", None) or "sub-group"
+    return STAGE_LABELS.get(stage, stage).replace("{subgroup}", subgroup)
+
+
 @dataclass
 class Outcome:
-    """What a workflow step decided about the message it handled."""
+    """What a workflow step decided about the message it handled.
+
+    ``events`` say what changed in the case, so that what follows (the
+    scoping pack once every return is in, say) is called by the pipeline
+    above instead of being hooked in from below.
+    """
 
     folder: Folder
     reason: str | None = None
     case: Case | None = None
+    events: tuple[str, ...] = field(default=())
 
 
 def open_case(s: Session, rt: BoardRuntime, notified_on: dt.date | None,

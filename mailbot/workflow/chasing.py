@@ -203,16 +203,6 @@ def chase_due(rt: BoardRuntime) -> int:
     return sent
 
 
-def demo_forward(rt: BoardRuntime, days: int) -> list[str]:
-    """Move a FixedClock on ``days`` working days (09:00 London each), doing due work.
-
-    Returns one line per email sent on the way: date, kind, subject, recipients.
-    """
-    from mailbot.demo_steps import forward
-
-    return forward(rt, days)
-
-
 def utc_at(rt: BoardRuntime, day: dt.date, at: dt.time) -> dt.datetime:
     """``day`` at local time ``at`` on the board's clock, in UTC."""
     local = dt.datetime.combine(day, at, tzinfo=rt.board.calendar.timezone)

@@ -118,7 +118,7 @@ def draft_notifications(s: Session, rt: BoardRuntime, case: Case, *, reasons: st
             ref = _referral(case)
             if ref is not None and ref.attachment_id:
                 enclosures.append(ref.attachment_id)
-            names = ["The referral, with the sub-group's recommendation and the Chair's decision",
+            names = [f"The referral, with the {rt.board.regime.vocabulary.subgroup}'s recommendation and the Chair's decision",
                      "The local authority's serious incident notification"]
         ctx = document_context(rt, case, reasons=reasons, review_type=review_type, reviewers=reviewers or [],
                                enclosures=names, addressees=_addressees(rt, kind))

@@ -27,7 +27,7 @@ from mailbot.outbound import outbox
 from mailbot.outbound.composed import ComposedEmail
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, MessageSeen, OutboxMail, ScopingRequest
-from mailbot.workflow.cases import STAGE_LABELS
+from mailbot.workflow.cases import stage_label
 from mailbot.workflow.chasing import ChaseRecord, chase_history, steps_for, utc_at
 from mailbot.workflow.common import audit, utc
 from mailbot.workflow.progress import case_milestones
@@ -131,7 +131,7 @@ def _case_line(rt: BoardRuntime, case: Case, day: dt.date) -> CaseLine:
     pending = next((i for i in items if i.milestone.due is not None and i.done_on is None), None)
     answered = sum(r.status != "outstanding" for r in case.requests)
     return CaseLine(
-        reference=case.reference, stage=STAGE_LABELS.get(case.stage, case.stage),
+        reference=case.reference, stage=stage_label(case.stage, rt.board.regime.vocabulary),
         returns=f"{answered} of {len(case.requests)}",
         next_label=pending.milestone.label if pending else None,
         next_due=pending.milestone.shown_due() if pending else None,

@@ -1,28 +1,33 @@
 """Stage 1: a referral opens a case; agencies are asked, answer, are thanked.
 
-process.md steps 1–4. Each handler runs inside the one transaction of the
+process.md steps 1–4 (the scoping requests themselves: :mod:`mailbot.workflow.scoping`). Each handler runs inside the one transaction of the
 message it handles: the case change, the records and every email it causes
 commit together or not at all.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.config import Agency
 from mailbot.inbound.classify import Classification, FormOutcome
 from mailbot.inbound.message import MailMessage
 from mailbot.mailbox.base import Folder
-from mailbot.outbound import outbox
-from mailbot.outbound.compose import OutgoingAttachment, document_template
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, Record, ScopingRequest
-from mailbot.workflow.cases import Outcome, find_case, open_case
+from mailbot.workflow.cases import (
+    ALL_RETURNS_IN,
+    ANSWER_RECORDED,
+    AWAITING_DECISION,
+    SCOPING,
+    Outcome,
+    find_case,
+    open_case,
+)
 from mailbot.workflow.common import audit, notify_business_managers, reply, store_attachment, utc
+from mailbot.workflow.scoping import send_scoping_requests
 
 log = logging.getLogger("mailbot.workflow")
 
@@ -39,90 +44,6 @@ def _save_record(s: Session, rt: BoardRuntime, form: FormOutcome, case: Case | N
     s.add(row)
     s.flush()
     return row
-
-
-def _request_agencies(rt: BoardRuntime, record) -> tuple[list[Agency], list[str]]:
-    """Agencies to ask: those the referral names, then the standing ones.
-
-    Returns (agencies, names on the form that are not in the directory).
-    """
-    chosen: list[Agency] = []
-    unknown: list[str] = []
-    for involvement in getattr(record, "agencies", []) or []:
-        agency = rt.directory.agency_named(involvement.agency)
-        if agency is None:
-            if involvement.agency and involvement.agency not in unknown:
-                unknown.append(involvement.agency)
-        elif agency not in chosen:
-            chosen.append(agency)
-    for agency in rt.directory.standing_agencies:
-        if agency not in chosen:
-            chosen.append(agency)
-    return chosen, unknown
-
-
-def _scoping_form(rt: BoardRuntime, case: Case, agency: Agency, due: dt.date, child) -> list[OutgoingAttachment]:  # noqa: ANN001
-    """The board's scoping form for this request, with the case's details filled in.
-
-    A ``.docx`` with docxtpl placeholders gets the case reference, the
-    child's details, the agency and the return date; agencies complete the
-    rest as they always have. A form without placeholders is attached as it is.
-    The template is prepared once per file (``document_template``): eight
-    requests per referral must not each re-read the board's styles.
-    """
-    path = rt.board.config.scoping.blank_form
-    if not path:
-        return []
-    file = rt.board.resolve_path(path)
-    name = f"{file.stem} – {agency.name} ({case.reference}){file.suffix}"
-    if file.suffix.lower() == ".docx":
-        cfg = rt.board.config
-        data = document_template(file, autoescape=True).render({
-            "board_name": cfg.name, "board_short": cfg.short_name, "mailbox": cfg.mailbox_address.email,
-            "case_reference": case.reference, "agency": agency.name,
-            "due": due.strftime("%d/%m/%Y"), "due_long": f"{due:%A} {due.day} {due:%B %Y}",
-            "child_name": (getattr(child, "full_name", None) or " ".join(
-                x for x in (getattr(child, "first_name", None), getattr(child, "surname", None)) if x)),
-            "child_dob": child.date_of_birth.strftime("%d/%m/%Y") if getattr(child, "date_of_birth", None) else "",
-            "child_address": getattr(child, "address", None) or "",
-            "incident_date": (child.date_of_incident.strftime("%d/%m/%Y")
-                              if getattr(child, "date_of_incident", None) else ""),
-        })
-    else:
-        data = file.read_bytes()
-    from mailbot.inbound.attachments import safe_filename
-
-    return [OutgoingAttachment(safe_filename(name), data)]
-
-
-def scoping_due(rt: BoardRuntime, requested: dt.date) -> dt.date:
-    rule = rt.board.regime.milestone("scoping_returns")
-    return rule.offset.apply(rt.board.calendar, requested)
-
-
-def send_scoping_requests(s: Session, rt: BoardRuntime, case: Case, record) -> list[str]:
-    """Ask every named and standing agency; returns names not in the directory."""
-    agencies, unknown = _request_agencies(rt, record)
-    due = scoping_due(rt, rt.today())
-    child = getattr(record, "child", None)
-    for agency in agencies:
-        contact = agency.scoping_contacts[0]
-        msg = rt.composer.build(
-            "scoping/request", kind="scoping_request", to=[contact], now=rt.now(),
-            case_reference=case.reference, attachments=_scoping_form(rt, case, agency, due, child),
-            context={"agency": agency, "contact": contact, "due": due, "child": child,
-                     "case": case},
-        )
-        row = outbox.queue(s, board=rt.slug, kind="scoping_request",
-                           dedupe_key=f"{rt.slug}:request:{case.reference}:{agency.name}",
-                           message=msg, now=rt.now(), case_id=case.id, flush=False)
-        if row is None:
-            continue
-        s.add(ScopingRequest(case_id=case.id, agency=agency.name, contact_email=contact.email,
-                             message_id=row.message_id, requested_at=utc(rt.now()), due_on=due,
-                             status="outstanding", chase_level=0))
-    audit(s, rt, "scoping_requested", f"{len(agencies)} agencies, due {due.isoformat()}", case)
-    return unknown
 
 
 def handle_referral(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
@@ -211,8 +132,7 @@ def handle_return(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classific
     reply(s, rt, "scoping/thanks", kind="thanks", to=msg.from_addr, dedupe_key=f"thanks:{msg_row_id}",
           in_reply_to=msg.message_id, references=msg.references, case=case,
           context={"agency": cls.agency_name, "sender_name": msg.from_name, "not_known": False})
-    _maybe_all_answered(s, rt, case)
-    return Outcome(Folder.PROCESSED, None, case)
+    return Outcome(Folder.PROCESSED, None, case, events=_answered_events(s, rt, case))
 
 
 def handle_not_known(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
@@ -230,40 +150,21 @@ def handle_not_known(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classi
         reply(s, rt, "scoping/thanks", kind="thanks", to=msg.from_addr, dedupe_key=f"thanks:{msg_row_id}",
               in_reply_to=msg.message_id, references=msg.references, case=case,
               context={"agency": request.agency, "sender_name": msg.from_name, "not_known": True})
-        _maybe_all_answered(s, rt, case)
+        return Outcome(Folder.PROCESSED, None, case, events=_answered_events(s, rt, case))
     return Outcome(Folder.PROCESSED, None, case)
 
 
-def _maybe_all_answered(s: Session, rt: BoardRuntime, case: Case) -> None:
+def _answered_events(s: Session, rt: BoardRuntime, case: Case) -> tuple[str, ...]:
+    """An answer was recorded; if it was the last one outstanding, every return is in.
+
+    Every agency asked has answered: the case waits for the decision. What
+    follows (the scoping pack, process.md stage 1 step 6) is the layer
+    above's to do, in this same transaction: the events say what happened.
+    """
     s.flush()
-    open_requests = [r for r in case.requests if r.status == "outstanding"]
-    if case.requests and not open_requests:
-        audit(s, rt, "all_returns_in", f"{len(case.requests)} agencies answered", case)
-        from mailbot.workflow import hooks
-
-        hooks.all_returns_in(s, rt, case)
-
-
-def handle_bounce(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
-                  forms: list[FormOutcome], msg_row_id: int) -> Outcome:
-    from mailbot.workflow.cases import sent_mail
-
-    found = sent_mail(s, rt.slug, [cls.original_message_id] if cls.original_message_id else [])
-    if found is None:
-        return Outcome(Folder.PROCESSED, "a delivery failure for a message that is not ours")
-    row, request = found
-    case = s.get(Case, row.case_id) if row.case_id else None
-    audit(s, rt, "delivery_failed", f"{row.kind} (outbox {row.id})", case)
-    if request is not None:
-        request.bounced_at = utc(rt.now())
-        notify_business_managers(
-            s, rt, dedupe_key=f"bounce:{row.id}", case=case,
-            headline=f"An email to {request.agency} could not be delivered",
-            reason=f"The {row.kind.replace('_', ' ')} to {request.contact_email} bounced: "
-                   "the directory address may be wrong.",
-        )
-    elif row.kind != "notice":
-        notify_business_managers(s, rt, dedupe_key=f"bounce:{row.id}", case=case,
-                                 headline="An email from mailbot could not be delivered",
-                                 reason=f"A {row.kind.replace('_', ' ')} bounced.")
-    return Outcome(Folder.PROCESSED, None, case)
+    if not case.requests or any(r.status == "outstanding" for r in case.requests):
+        return (ANSWER_RECORDED,)
+    audit(s, rt, "all_returns_in", f"{len(case.requests)} agencies answered", case)
+    if case.stage == SCOPING:
+        case.stage = AWAITING_DECISION
+    return (ANSWER_RECORDED, ALL_RETURNS_IN)

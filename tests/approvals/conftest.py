@@ -10,9 +10,9 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import select
 
-from mailbot.commands.demo import deliver
+from mailbot.demo.mailbox import deliver
 from mailbot.daemon import drain
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.approvals_models import Draft
 from mailbot.store.models import OutboxMail
 from tests.conftest import SAMPLES

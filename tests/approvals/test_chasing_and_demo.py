@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mailbot.demo_steps_approval import demo_approval
+from mailbot.demo.approval import demo_approval
 from mailbot.workflow.drafts import chase_drafts, drafts_for_digest
 from tests.approvals.conftest import BM, CHAIR, addresses, draft, outgoing, parsed, run, sample
 

@@ -123,7 +123,7 @@ def seed_state(database_url: str, data_dir: Path) -> None:
     """The schema and the sample case (``bot-state.json``), as the flow tests start."""
     from mailbot.config import load_board
     from mailbot.runtime import FixedClock, build_runtime
-    from mailbot.seed import load_state
+    from mailbot.demo.seed import load_state
     from mailbot.store.db import open_store
     from tests.conftest import SAMPLES
 

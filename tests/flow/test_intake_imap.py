@@ -20,7 +20,7 @@ from mailbot.daemon import drain, run_board
 from mailbot.errors import MailboxError
 from mailbot.inbound.pipeline import handle_message
 from mailbot.runtime import build_runtime
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import Case, MessageSeen, ScopingRequest
 from tests.conftest import SAMPLES
 from tests.flow.conftest import sample_emails

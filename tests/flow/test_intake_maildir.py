@@ -8,10 +8,10 @@ from email import policy
 import pytest
 from sqlalchemy import func, select
 
-from mailbot.commands.demo import deliver
+from mailbot.demo.mailbox import deliver
 from mailbot.daemon import drain
 from mailbot.inbound.pipeline import handle_message
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import Case, MessageSeen, OutboxMail, Record, ScopingRequest
 from tests.conftest import SAMPLES
 from tests.flow.conftest import sample_emails

@@ -8,9 +8,9 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from mailbot.commands.demo import deliver
+from mailbot.demo.mailbox import deliver
 from mailbot.daemon import drain
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import Case, MessageSeen, Record
 from tests.conftest import SAMPLES
 from tests.inbound.outlook_msg import build_msg

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import docx
 
-from mailbot.workflow.stage1 import _scoping_form
+from mailbot.workflow.scoping import _scoping_form
 
 
 def _text(data: bytes) -> str:

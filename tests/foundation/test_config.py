@@ -18,7 +18,7 @@ BOARDS = REPO / "config" / "boards"
 
 def test_shipped_boards_load_with_their_forms_and_rules():
     boards = {b.slug: b for b in load_boards(REPO / "config")}
-    assert set(boards) >= {"west-sussex", "bathnes", "swindon"}
+    assert set(boards) >= {"west-sussex", "bathnes", "swindon", "bracknell-forest"}
     ws = boards["west-sussex"]
     assert ws.config.chair.email == "chair@westsussex-scb.example"
     assert len(ws.config.agencies) == 8
@@ -28,6 +28,19 @@ def test_shipped_boards_load_with_their_forms_and_rules():
     assert {m.id for m in boards["swindon"].form_mappings} == {"swindon/chronology"}
     assert ws.regime.id == "wt2015"
     assert ws.calendar.is_working_day(__import__("datetime").date(2026, 12, 25)) is False
+    bf = boards["bracknell-forest"]  # configuration only: another board's layouts, its own words
+    assert {m.id for m in bf.form_mappings} == {"west-sussex/referral", "west-sussex/summary-of-involvement"}
+    assert (bf.regime.vocabulary.subgroup, bf.regime.vocabulary.alternative_review_short) == (
+        "Learning and Improvement Sub-Group (LISG)", "CPIR")
+    assert bf.regime.milestone("chair_decision").offset == ws.regime.milestone("chair_decision").offset
+
+
+def test_config_check_passes_on_every_shipped_board():
+    for path in sorted(BOARDS.glob("*.yaml")):
+        done = subprocess.run([sys.executable, "-m", "mailbot.cli", "config", "check", str(path)],
+                              capture_output=True, text=True, cwd=REPO)
+        assert (done.returncode, done.stdout.strip()) == (0, f"{path}: OK"), done.stdout + done.stderr
+    assert len(list(BOARDS.glob("*.yaml"))) >= 4
 
 
 def test_every_address_in_shipped_config_is_fictional():

@@ -36,7 +36,7 @@ from tests.conftest import REPO, SAMPLES
 #: Tables that grow with every message, email, case or action.
 GROWING = ("cases", "messages_seen", "records", "attachments", "outbox", "audit", "scoping_requests", "drafts")
 #: Frames of the demo's own reporting, which lists what the run made.
-REPORTING = ("mailbot/commands/demo.py", "mailbot/demo_steps.py", "mailbot/demo_steps_pack.py")
+REPORTING = ("mailbot/demo/run.py", "mailbot/demo/days.py", "mailbot/demo/pack.py")
 _CODE = str(REPO / "mailbot") + os.sep
 _WHOLE = re.compile(rf"^(SCAN ({'|'.join(GROWING)})\b.*|SEARCH ({'|'.join(GROWING)}) .*\(board=\?\))$")
 

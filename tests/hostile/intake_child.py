@@ -21,11 +21,11 @@ def main(workdir: str) -> None:
 
     from sqlalchemy import select
 
-    from mailbot.commands.demo import deliver
+    from mailbot.demo.mailbox import deliver
     from mailbot.config import load_board
     from mailbot.daemon import drain
     from mailbot.runtime import FixedClock, build_runtime
-    from mailbot.seed import load_state
+    from mailbot.demo.seed import load_state
     from mailbot.store.db import open_store, sqlite_url
     from mailbot.store.models import MessageSeen, OutboxMail
     from tests.conftest import REPO, SAMPLES

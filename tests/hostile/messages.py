@@ -161,7 +161,7 @@ HOSTILE: list[tuple[str, Callable[[], bytes], Expected]] = [
     ("binary garbage", garbage, ("unknown_sender", HELD, "sender is not in the board directory", False)),
     ("script and tag flood", script_bomb, ("unmatched", HELD, "a reply with no form attached", False)),
     ("blank-line flood", newline_flood, ("unmatched", HELD, "a reply with no form attached", False)),
-    ("over 100 MB", oversized, ("unreadable_message", HELD, "larger than 100 MB", False)),
+    ("over 100 MB", oversized, ("unreadable_message", HELD, "too large to read", False)),
     ("unknown sender, damaged form", unknown_with_bad_attachment,
      ("unknown_sender", HELD, "sender is not in the board directory", False)),
     ("empty message", lambda: b"", ("unreadable_message", HELD, "the message is empty", False)),

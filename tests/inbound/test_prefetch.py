@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailbot.commands.demo import deliver
+from mailbot.demo.mailbox import deliver
 from mailbot.config import load_board
 from mailbot.daemon import drain
 from mailbot.inbound import parse_ahead
@@ -36,7 +36,7 @@ from mailbot.inbound.parse_ahead import ParseAhead
 from mailbot.inbound.pipeline import read_forms
 from mailbot.logs import setup_logging
 from mailbot.runtime import build_runtime
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.db import open_store, sqlite_url
 from mailbot.store.models import Case, MessageSeen, OutboxMail, Record
 from tests.conftest import REPO, SAMPLES

@@ -22,9 +22,9 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import select
 
-from mailbot.commands.demo import deliver
+from mailbot.demo.mailbox import deliver
 from mailbot.daemon import drain
-from mailbot.seed import load_state
+from mailbot.demo.seed import load_state
 from mailbot.store.models import Case, OutboxMail, Record, ScopingRequest
 from mailbot.workflow.common import store_attachment, utc
 from tests.conftest import SAMPLES

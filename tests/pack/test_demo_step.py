@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailbot.demo_steps_pack import demo_pack
+from mailbot.demo.pack import demo_pack
 from tests.flow.conftest import START
 from tests.pack.conftest import REFERENCE, packs
 

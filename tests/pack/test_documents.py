@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +21,48 @@ from tests.pack.conftest import REFERENCE, case_of
 from tests.pack.test_chronology import merged
 
 
-def render(tmp_path: Path, documents: dict[str, bytes]) -> dict[str, tuple[list[str], list[Path]]]:
+def reading_text(page) -> str:  # noqa: ANN001 - a pdfplumber page
+    """The page's words in reading order, with line wrapping folded away.
+
+    Text outside tables is read line by line; a table is read row by row and
+    each cell whole, so a cell that wraps onto two lines ("Autumn" / "term")
+    in one font and not in another reads the same either way, while text in
+    the wrong order still reads wrong. Blocks are placed by their top edge.
+    """
+    tables = page.find_tables()
+    blocks: list[tuple[float, str]] = []
+    for table in tables:
+        for row in table.extract():
+            cells = [" ".join(cell.split()) for cell in row if cell]
+            if cells:
+                blocks.append((table.bbox[1], " ".join(cells)))
+
+    def outside(obj: dict) -> bool:
+        mid_x, mid_y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(t.bbox[0] <= mid_x <= t.bbox[2] and t.bbox[1] <= mid_y <= t.bbox[3] for t in tables)
+
+    for line in page.filter(outside).extract_text_lines():
+        blocks.append((line["top"], " ".join(line["text"].split())))
+    blocks.sort(key=lambda block: block[0])  # stable: a table's rows keep their order
+    return " ".join(text for _, text in blocks)
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def fonts_env(tmp_path: Path, fonts: str) -> dict[str, str] | None:
+    """The machine's fonts, or only DejaVu (as on a machine without the Arial-metric Liberation fonts)."""
+    if fonts == "installed":
+        return None
+    assert DEJAVU.is_dir(), "install fonts-dejavu-core"
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><fontconfig><dir>{DEJAVU}</dir>'
+                    f'<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>')
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
+def render(tmp_path: Path, documents: dict[str, bytes],
+           env: dict[str, str] | None = None) -> dict[str, tuple[list[str], list[Path]]]:
     """For each Word document: (the text of each PDF page, the PNG of each page). One LibreOffice run for all."""
     missing = [tool for tool in ("soffice", "pdftoppm") if not shutil.which(tool)]
     assert not missing, f"install {', '.join(missing)} (libreoffice-writer-nogui, poppler-utils) to render documents"
@@ -29,13 +71,13 @@ def render(tmp_path: Path, documents: dict[str, bytes]) -> dict[str, tuple[list[
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp_path),
                     *(str(tmp_path / f"{name}.docx") for name in documents)], check=True, capture_output=True,
-                   timeout=180)
+                   timeout=180, env=env)
     out = {}
     for name in documents:
         pdf = tmp_path / f"{name}.pdf"
         subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(tmp_path / name)], check=True, timeout=60)
         with pdfplumber.open(pdf) as doc:
-            pages = [" ".join((page.extract_text() or "").split()) for page in doc.pages]
+            pages = [reading_text(page) for page in doc.pages]
         out[name] = (pages, sorted(tmp_path.glob(f"{name}-*.png")))
     return out
 
@@ -47,10 +89,12 @@ def built(eight):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.slow
-def test_the_pack_and_front_sheet_render_to_pdf_and_png_and_read_in_order(built, tmp_path):
+@pytest.mark.parametrize("fonts", ["installed", "dejavu-only"])
+def test_the_pack_and_front_sheet_render_to_pdf_and_png_and_read_in_order(built, tmp_path, fonts):
+    """The same reading whatever font LibreOffice finds: a cell that wraps in one font reads whole."""
     files = {f.filename: f.data for f in built.files}
     rendered = render(tmp_path, {"pack": files[f"{REFERENCE} scoping pack v1.docx"],
-                                 "front": files[f"{REFERENCE} case front sheet.docx"]})
+                                 "front": files[f"{REFERENCE} case front sheet.docx"]}, fonts_env(tmp_path, fonts))
     pages, images = rendered["pack"]
     assert len(images) == len(pages) >= 5
     text = " ".join(pages)

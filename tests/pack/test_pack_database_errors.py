@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from mailbot.pack import actions
+from mailbot.pack import send
 
 
 def test_a_database_failure_is_not_reported_as_a_pack_that_could_not_be_made(monkeypatch):
@@ -13,11 +13,11 @@ def test_a_database_failure_is_not_reported_as_a_pack_that_could_not_be_made(mon
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
     told: list[str] = []
-    monkeypatch.setattr(actions, "send_pack", database_gone)
-    monkeypatch.setattr(actions, "notify_business_managers", lambda *a, **k: told.append(k["headline"]))
-    monkeypatch.setattr(actions, "audit", lambda *a, **k: told.append("audit"))
+    monkeypatch.setattr(send, "send_pack", database_gone)
+    monkeypatch.setattr(send, "notify_business_managers", lambda *a, **k: told.append(k["headline"]))
+    monkeypatch.setattr(send, "audit", lambda *a, **k: told.append("audit"))
     with pytest.raises(OperationalError):
-        actions.pack_safely(None, None, None, "all_returns_in")  # type: ignore[arg-type]
+        send.pack_safely(None, None, None, "all_returns_in")  # type: ignore[arg-type]
     assert told == []  # nobody is told the pack failed: the step is rolled back and tried again
 
 
@@ -33,8 +33,8 @@ def test_a_pack_that_cannot_be_made_still_tells_the_business_managers(monkeypatc
         raise ValueError("broken template")
 
     told: list[str] = []
-    monkeypatch.setattr(actions, "send_pack", broken_template)
-    monkeypatch.setattr(actions, "notify_business_managers", lambda *a, **k: told.append(k["headline"]))
-    monkeypatch.setattr(actions, "audit", lambda *a, **k: told.append("audit"))
-    assert actions.pack_safely(None, Rt(), Case(), "all_returns_in") is None  # type: ignore[arg-type]
+    monkeypatch.setattr(send, "send_pack", broken_template)
+    monkeypatch.setattr(send, "notify_business_managers", lambda *a, **k: told.append(k["headline"]))
+    monkeypatch.setattr(send, "audit", lambda *a, **k: told.append("audit"))
+    assert send.pack_safely(None, Rt(), Case(), "all_returns_in") is None  # type: ignore[arg-type]
     assert told == ["audit", "The scoping pack could not be made"]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from mailbot.commands.demo import deliver
+from mailbot.demo.mailbox import deliver
 from mailbot.config import load_board
 from mailbot.daemon import drain, one_pass
 from mailbot.runtime import BoardRuntime, FixedClock, build_runtime

@@ -8,9 +8,9 @@ import datetime as dt
 from sqlalchemy import inspect, text
 
 from mailbot.commands import digest as digest_command
-from mailbot.demo_steps import forward
+from mailbot.demo.days import forward
 from mailbot.schedule import scheduler
-from mailbot.workflow.chasing import demo_forward
+
 from tests.conftest import REPO
 from tests.schedule.conftest import REFERRAL, london
 
@@ -61,7 +61,7 @@ def test_demo_forward_reports_chases_and_digests(make_board):
     b = make_board(london(D(2026, 2, 16), 9))
     b.deliver(REFERRAL)  # returns due Monday 2 March
     b.at(london(D(2026, 2, 27), 7))
-    lines = demo_forward(b.rt, 4)  # Mon 2, Tue 3, Wed 4, Thu 5 March
+    lines = forward(b.rt, 4)  # Mon 2, Tue 3, Wed 4, Thu 5 March
     assert b.rt.today() == D(2026, 3, 5)
     assert [line for line in lines if " digest " in line][0].startswith("Mon 02/03/2026")
     chases = [line for line in lines if " chase " in line]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from mailbot.outbound.outbox import deliver_pending
 from mailbot.runtime import BoardRuntime, FixedClock
+from mailbot.schedule import due
 from mailbot.store.models import OutboxMail
 
 DEMO_TIME = dt.time(9, 0)
@@ -26,8 +27,6 @@ def local_nine(rt: BoardRuntime, day: dt.date) -> dt.datetime:
 
 def step_day(rt: BoardRuntime, day: dt.date) -> list[str]:
     """Set the clock to 09:00 on ``day``, do the due work, send; lines for what went."""
-    from mailbot.schedule import due
-
     clock = rt.clock
     if not isinstance(clock, FixedClock):
         raise TypeError("demo steps need a FixedClock")

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from pathlib import Path
 
 from sqlalchemy import select
 
+from mailbot.daemon import drain
+from mailbot.demo.mailbox import deliver, inbox_of
+from mailbot.records import ChairDecision, Decision
 from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import Draft
 from mailbot.store.models import Case, OutboxMail
+from mailbot.workflow.decisions import record_decision
 
 
 def chair_reply(rt: BoardRuntime, draft_subject: str, draft_message_id: str, body: str,
@@ -40,15 +43,7 @@ def chair_reply(rt: BoardRuntime, draft_subject: str, draft_message_id: str, bod
     return bytes(msg)
 
 
-def _inbox(rt: BoardRuntime) -> Path:
-    return Path(getattr(rt.mailbox, "path", rt.data_dir / "mail" / rt.slug / "inbox"))
-
-
 def demo_approval(rt: BoardRuntime, reference: str | None = None) -> list[str]:
-    from mailbot.commands.demo import deliver
-    from mailbot.daemon import drain
-    from mailbot.records import ChairDecision, Decision
-    from mailbot.workflow.decisions import record_decision
 
     lines: list[str] = []
     with rt.store.transaction() as s:
@@ -76,7 +71,7 @@ def demo_approval(rt: BoardRuntime, reference: str | None = None) -> list[str]:
             f"{rt.board.config.mailbox_address.email} wrote:\n> Reply APPROVE to send it as it is.\n")
     domain = rt.board.config.chair.email.split("@")[1]
     raw = chair_reply(rt, subject, draft_mid, body, f"<demo-approve-{token[1:].lower()}@{domain}>")
-    deliver(_inbox(rt), [raw], start=1_900_000_000)
+    deliver(inbox_of(rt), [raw], start=1_900_000_000)
     lines.append(f"The Chair replied 'Approved, thanks' to {token} (from {rt.board.config.chair.email}).")
     stats = drain(rt)
     with rt.store.session() as s:

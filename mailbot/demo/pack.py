@@ -17,10 +17,11 @@ import email
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 
+from mailbot.daemon import drain
+from mailbot.demo.mailbox import deliver, inbox_of
 from mailbot.files import write_private
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, OutboxMail
@@ -41,13 +42,9 @@ def pack_command(rt: BoardRuntime, reference: str, when: dt.datetime) -> bytes:
 
 
 def demo_pack(rt: BoardRuntime, reference: str, when: dt.datetime) -> list[str]:
-    from mailbot.commands.demo import deliver
-    from mailbot.daemon import drain
-
-    inbox = Path(getattr(rt.mailbox, "path", rt.data_dir / "mail" / rt.slug / "inbox"))
     with rt.store.session() as s:
         before = s.scalar(select(func.max(OutboxMail.id))) or 0
-    deliver(inbox, [pack_command(rt, reference, when)], start=1_800_000_000)
+    deliver(inbox_of(rt), [pack_command(rt, reference, when)], start=1_800_000_000)
     drain(rt)
     with rt.store.session() as s:
         new = s.scalar(select(OutboxMail.id).where(OutboxMail.id > before, OutboxMail.kind == "pack").limit(1))
