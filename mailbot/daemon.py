@@ -103,13 +103,14 @@ def drain(rt: BoardRuntime, limit: int | None = None, stop: threading.Event | No
     batch = MOVE_BATCH if hasattr(rt.mailbox, "move_many") else 1
     to_move: list[tuple[MailRef, Folder]] = []
     messages = _fetch(rt, limit)
-    for incoming, following in (_look_ahead(messages) if reader is not None else ((m, None) for m in messages)):
+    depth = getattr(reader, "depth", 1) if reader is not None else 0
+    for incoming, upcoming in _look_ahead(messages, depth):
         if not _working(rt, stop):
             break
         ahead = None
-        if reader is not None:  # this message as the worker read it; the next one goes to it now
+        if reader is not None:  # this message as a worker read it; the next ones go to workers now
             ahead = reader.take(hashlib.sha256(incoming.raw).hexdigest())
-            if following is not None:
+            for following in upcoming:
                 reader.submit(following.raw)
         folder = handle_message(rt, incoming, ahead)
         if deliverer is not None:
@@ -146,22 +147,32 @@ def _move(rt: BoardRuntime, to_move: list[tuple[MailRef, Folder]]) -> None:
     to_move.clear()
 
 
-def _look_ahead(messages: Iterable[IncomingMessage]) -> Iterator[tuple[IncomingMessage, IncomingMessage | None]]:
-    """Each message with the one after it (None for the last).
+def _look_ahead(messages: Iterable[IncomingMessage], depth: int = 1,
+                ) -> Iterator[tuple[IncomingMessage, list[IncomingMessage]]]:
+    """Each message with the (up to) ``depth`` after it, fetched ahead.
 
-    Fetching the next message may fail (the mailbox went away): the message
-    in hand is handled first, then the error ends the pass, as it would have.
+    Fetching the next message may fail (the mailbox went away): the messages
+    in hand are handled first, then the error ends the pass, as it would have.
     """
     it = iter(messages)
-    current = next(it, None)
-    while current is not None:
-        try:
-            following = next(it, None)
-        except Exception:
-            yield current, None
-            raise
-        yield current, following
-        current = following
+    window: list[IncomingMessage] = []
+    failure: Exception | None = None
+    while True:
+        while failure is None and len(window) < depth + 1:
+            try:
+                following = next(it, None)
+            except Exception as err:  # noqa: BLE001 - raised once what was fetched is handled
+                failure = err
+                break
+            if following is None:
+                break
+            window.append(following)
+        if not window:
+            break
+        current = window.pop(0)
+        yield current, list(window)
+    if failure is not None:
+        raise failure
 
 
 def _send(rt: BoardRuntime, deliverer: Deliverer | None, stats: PassStats | None = None) -> None:

@@ -18,6 +18,7 @@ from mailbot.coordination import Coordinator, Slot
 from mailbot.daemon import RETRY_INITIAL, RETRY_MAX, _pass_failed, recover, run_board
 from mailbot.errors import MailbotError
 from mailbot.inbound import parse_ahead
+from mailbot.inbound.read_pool import ReadAheadPool
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import is_outage
 from mailbot.store.leases import NOT_HELD, Leases, release_single_instance, single_instance
@@ -50,8 +51,9 @@ def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_
     added and removed; they are started and stopped (leases released) as
     the others go on.
 
-    ``read_ahead`` (default: on unless ``MAILBOT_PARSE_AHEAD=off``) gives each
-    board a worker process reading its next message (``parse_ahead``).
+    ``read_ahead`` (default: on unless ``MAILBOT_PARSE_AHEAD=off``): a pool
+    of worker processes, one per core, reads each board's next messages
+    (``read_pool``).
     Raises ``MailbotError`` if a board's loop ends without being asked to,
     so the service exits non-zero and its supervisor restarts it.
     """
@@ -94,6 +96,7 @@ class _Service:
         self.slots: dict[str, Slot] = {}
         self.threads: dict[str, threading.Thread] = {}
         self.sched = None
+        self.pool = ReadAheadPool() if read_ahead else None  # workers as cores, shared by every board
 
     def start(self, runtimes: list[BoardRuntime]) -> bool:
         """Leases first, then reading ahead, the scheduler and one thread per board; False if stopped first."""
@@ -114,8 +117,8 @@ class _Service:
 
     def _add_slot(self, rt: BoardRuntime) -> None:
         rt.lease = NOT_HELD
-        if self.read_ahead:
-            _start_reading_ahead(rt)
+        if self.pool is not None:
+            rt.parse_ahead = self.pool.reader(rt.board)
         slot = Slot(rt)
         self.slots[rt.slug] = slot
         self.coordinator.add(slot)
@@ -176,6 +179,8 @@ class _Service:
                 self.coordinator.done(slot, hold, clean=True)
         for slot in slots:
             slot.rt.close()
+        if self.pool is not None:
+            self.pool.stop()
 
 
 def _first_round(coordinator: Coordinator, rt: BoardRuntime, stop: threading.Event) -> bool:
@@ -209,13 +214,6 @@ def _work_board(slot: Slot, coordinator: Coordinator, stop: threading.Event, idl
         finally:
             rt.lease = NOT_HELD
             coordinator.done(slot, hold, clean=slot.retired.is_set())
-
-
-def _start_reading_ahead(rt: BoardRuntime) -> None:
-    try:
-        rt.parse_ahead = parse_ahead.ParseAhead(rt.board).start()
-    except OSError as err:  # no worker: every message is read in the board's thread
-        log.warning("%s: not reading ahead (%s)", rt.slug, type(err).__name__)
 
 
 def _start_scheduler(runtimes: list[BoardRuntime], stop: threading.Event):  # noqa: ANN202
