@@ -49,6 +49,8 @@ RETRY_INITIAL = 0.5
 RETRY_MAX = 60.0
 #: Handled messages moved out of the inbox together (where the mailbox can: IMAP MOVE).
 MOVE_BATCH = 20
+#: Wait between passes while the board's lease awaits a renewal (the pass left its work).
+LEASE_UNSURE_WAIT = 1.0
 #: Longest wait on a mailbox that cannot be interrupted (no ``interrupt``): how late it sees a stop.
 UNINTERRUPTIBLE_WAIT = 2.0
 
@@ -260,6 +262,8 @@ def _loop(rt: BoardRuntime, stop: threading.Event, idle_timeout: float) -> None:
         retry = RETRY_INITIAL
         if stats.handled:
             log.info("%s: handled %d messages (%d held)", rt.slug, stats.handled, stats.held)
+        if rt.lease is not None and not rt.lease.valid():
+            wait = min(wait, LEASE_UNSURE_WAIT)  # work was left for want of a renewal: look again soon
         if stop.is_set():
             break
         try:

@@ -170,15 +170,25 @@ class _Service:
         deadline = time.monotonic() + STOP_JOIN_SECONDS
         for t in self.threads.values():
             t.join(max(0.0, deadline - time.monotonic()))
+        # A board still busy past the deadline (a server that hangs): its lease goes now and its
+        # connections are left to the process's exit; its uncommitted work is done again by the next holder.
+        stuck = {slug for slug, t in self.threads.items() if t.is_alive()}
+        if stuck:
+            log.warning("%d board(s) still busy at the stop deadline; leaving their work undone", len(stuck))
         if self.sched is not None:
-            scheduler.stop(self.sched)
+            if stuck:
+                self.sched.shutdown(wait=False)
+                scheduler.unregister_all()
+            else:
+                scheduler.stop(self.sched)  # a tick under way finishes first
         self.coordinator.join(1.0)
-        for slot in slots:  # a thread still busy past the deadline: its lease goes now, its work is undone
+        for slot in slots:
             hold = slot.hold
             if hold is not None:
                 self.coordinator.done(slot, hold, clean=True)
         for slot in slots:
-            slot.rt.close()
+            if slot.rt.slug not in stuck:
+                slot.rt.close()
         if self.pool is not None:
             self.pool.stop()
 

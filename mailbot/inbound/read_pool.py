@@ -71,6 +71,9 @@ class ReadAheadPool:
         """End every worker (the service is stopping)."""
         with self._lock:
             workers, self._all, self._idle = self._all, [], []
+        for worker in workers:  # a busy one would finish its message first: ended now, in parallel
+            if worker._pending is not None and worker._proc is not None:
+                worker._proc.terminate()
         for worker in workers:
             worker.stop()
 
