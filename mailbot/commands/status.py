@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from mailbot.commands import _common
+from mailbot.store.leases import database_now, holders
 from mailbot.store.models import BoardLease, MailboxStatus, MessageSeen, OutboxMail
 
 
@@ -39,9 +40,15 @@ def _holder(lease: BoardLease | None, now: dt.datetime) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mailbot.store.leases import database_now, holders
-
     store = _common.store(args)
+    try:
+        return _report(args, store)
+    finally:
+        store.dispose()
+
+
+def _report(args: argparse.Namespace, store) -> int:  # noqa: ANN001
+    """One block per board; 1 with ``--check`` if any board's mailbox is stale."""
     boards = _common.boards(args)
     stale: list[str] = []
     limit = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=args.max_age_minutes)
