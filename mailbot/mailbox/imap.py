@@ -30,6 +30,7 @@ from mailbot.errors import MailboxAuthError, MailboxError
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.mailbox.oauth import TokenProvider
 from mailbot.mailbox.security import insecure_reason
+from mailbot.tls import default_context
 
 log = logging.getLogger("mailbot.inbound")
 
@@ -143,7 +144,7 @@ class ImapMailbox:
         self._password = password
         self._token_provider = token_provider
         self.security = security
-        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context or default_context()
         self.inbox = inbox
         self.folders = {Folder.PROCESSED: processed_folder, Folder.NEEDS_ATTENTION: needs_attention_folder}
         self.batch_size = batch_size
