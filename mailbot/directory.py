@@ -24,7 +24,7 @@ class Identity:
     """What a sender address is to the board."""
 
     #: ``chair``, ``subgroup_chair``, ``business_manager``, ``admin``,
-    #: ``pack_recipient``, ``mailbox``, ``agency`` or ``unknown``.
+    #: ``pack_recipient``, ``mailbox``, ``panel`` (the National Panel), ``agency`` or ``unknown``.
     role: str
     agency: Agency | None = None
 
@@ -43,6 +43,7 @@ class Directory:
             self._board.setdefault(admin.email, "admin")
         for person in config.pack_recipients:
             self._board.setdefault(person.email, "pack_recipient")
+        self._board.setdefault(config.notify.national_panel.email.lower(), "panel")
         self._board[config.subgroup_chair.email] = "subgroup_chair"
         self._board[config.chair.email] = "chair"
         self._by_address: dict[str, Agency] = {}

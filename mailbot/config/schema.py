@@ -205,6 +205,8 @@ class BoardConfig(_Strict):
     #: Who the scoping pack goes to; empty: the sub-group chair. The business
     #: managers are always copied.
     pack_recipients: list[Person] = Field(default_factory=list)
+    #: Who the updated pack goes to once a review's stage-2 returns are in; empty: as the pack.
+    review_panel: list[Person] = Field(default_factory=list)
     admins: list[Person] = Field(default_factory=list)
     notify: Recipients
     agencies: list[Agency] = Field(min_length=1)

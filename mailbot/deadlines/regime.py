@@ -19,6 +19,7 @@ from mailbot.deadlines.rules import (
     StrictModel,
     Vocabulary,
 )
+from mailbot.deadlines.stage2 import Stage2, stage2_problems
 
 
 class Regime(StrictModel):
@@ -31,6 +32,8 @@ class Regime(StrictModel):
     milestones: list[MilestoneRule] = Field(min_length=1)
     chasing: ChaseCadence = DEFAULT_CADENCE
     rag: RagThresholds = RagThresholds()
+    #: After the decision: returns requested, milestone commands, publication, the Panel's challenge.
+    stage2: Stage2 | None = None
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Regime:
@@ -95,6 +98,7 @@ def _reference_problems(regime: Regime) -> list[tuple[str, str]]:
             problems.append((f"events.{name}.fallback",
                              f"{event.fallback!r} is not an event or milestone of this regime"))
     problems += _cycle_problems(regime)
+    problems += stage2_problems(regime.stage2, names, set(ids))
     return problems
 
 

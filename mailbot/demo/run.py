@@ -25,6 +25,7 @@ from mailbot.demo.days import forward
 from mailbot.demo.mailbox import deliver
 from mailbot.demo.pack import demo_pack
 from mailbot.demo.seed import load_state
+from mailbot.demo.stage2 import demo_requests, demo_review
 from mailbot.resources import demo_dir
 from mailbot.runtime import FixedClock, build_runtime
 from mailbot.store.db import open_store, sqlite_url
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     _summary(rt, first_outbox, seen_before, totals)
     _pack(rt)
     _approval(rt)
+    _stage2(rt, demo_requests, "Stage 2: the agencies' letter approved, the review's requests, a return")
     _forward(rt, args.days)
+    _stage2(rt, demo_review, "Stage 2, the clock moved on (reminders, publication set by email, the Chair's approval)")
     rt.close()
     return 0
 
@@ -100,6 +103,13 @@ def _forward(rt, days: int) -> None:  # noqa: ANN001
         print(f"  {line}")
     if not lines:
         print("  nothing was due (already sent on an earlier run)")
+
+
+def _stage2(rt, step, title: str) -> None:  # noqa: ANN001
+    """After the decision: stage-2 requests, a return, a reminder, publication set by email, the Chair's approval."""
+    print(f"\n{title}:")
+    for line in step(rt, f"{rt.board.config.reference_prefix}-2026-0003"):
+        print(f"  {line}")
 
 
 def _summary(rt, first_outbox: int, seen_before: int, totals: Counter) -> None:  # noqa: ANN001

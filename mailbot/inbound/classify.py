@@ -17,6 +17,7 @@ from mailbot.config import BoardConfig
 from mailbot.directory import Directory, Identity
 from mailbot.inbound.authresults import failed, trusted_results
 from mailbot.inbound.message import MailMessage
+from mailbot.inbound.review_commands import review_command
 
 # Kinds -------------------------------------------------------------------------
 REFERRAL = "referral"
@@ -36,6 +37,10 @@ UNMATCHED = "unmatched"
 BOARD_MAIL = "board_mail"
 #: A business manager's email command: subject ``PACK <case reference>``.
 PACK_REQUEST = "pack_request"
+#: A business manager's ``DONE <ref> <milestone> <date>`` or ``PUBLISH <ref> ON <date>``.
+REVIEW_COMMAND = "review_command"
+#: A message from the National Panel's configured address (an answer to a notification).
+PANEL_REPLY = "panel_reply"
 
 #: Kinds that are recorded and otherwise left alone (no reply, no case change).
 MACHINE_KINDS = {AUTO_REPLY, DELAY, READ_RECEIPT, MAILING_LIST}
@@ -218,6 +223,10 @@ def classify(
     if identity.role == "business_manager" and pack_command(msg.subject):
         return Classification(PACK_REQUEST, [f"PACK command for {pack_command(msg.subject)} from a business manager"],
                               **base)
+    if identity.role == "business_manager" and (command := review_command(msg.subject)):
+        return Classification(REVIEW_COMMAND, [f"{command.verb.upper()} command from a business manager"], **base)
+    if identity.role == "panel":
+        return Classification(PANEL_REPLY, ["from the National Panel's configured address"], **base)
 
     records = [f for f in forms if f.record is not None]
     problems = [f for f in forms if f.error and f.error_kind != "not_a_form"]

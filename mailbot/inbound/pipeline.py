@@ -30,14 +30,16 @@ from mailbot.inbound.classify import (
 from mailbot.inbound.forms import FORM_TYPES, read_forms  # noqa: F401  (FORM_TYPES: re-exported)
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 from mailbot.mailbox.base import Folder, IncomingMessage
-from mailbot.pack import actions as pack_actions
 from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
-from mailbot.workflow import approvals, bounces, stage1
+from mailbot.pack import actions as pack_actions
+from mailbot.workflow import approvals, challenge, milestones, stage1, stage2, stage2_returns
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,
+    NOTIFICATION_SENT,
+    REVIEW_RETURNS_IN,
     Outcome,
     case_exists,
     find_case,
@@ -59,11 +61,16 @@ Handler = Callable[[Session, BoardRuntime, MailMessage, Classification, list[For
 #: What each kind does: the only table of handlers. Kinds not listed are held for a person.
 ACTIONS: dict[str, Handler] = {
     k.REFERRAL: stage1.handle_referral,
-    k.SCOPING_RETURN: stage1.handle_return,
-    k.NOT_KNOWN: stage1.handle_not_known,
-    k.BOUNCE: bounces.handle_bounce,
+    # a stage-2 answer (chronology, report, nil return) first; else as stage 1 has it
+    k.SCOPING_RETURN: stage2_returns.handle_return,
+    k.NOT_KNOWN: stage2_returns.handle_not_known,
+    k.NOT_A_FORM: stage2_returns.handle_document,
+    k.UNREADABLE: stage2_returns.handle_document,
+    k.BOUNCE: stage2_returns.handle_bounce,
     k.CHAIR_REPLY: approvals.handle_chair_reply,
     k.PACK_REQUEST: pack_actions.handle_pack_request,
+    k.REVIEW_COMMAND: milestones.handle_review_command,
+    k.PANEL_REPLY: challenge.handle_panel_reply,
     # held, and a reply that names a draft is noted on it as refused
     k.UNKNOWN_SENDER: approvals.handle_untrusted,
     k.SPOOFED: approvals.handle_untrusted,
@@ -73,6 +80,9 @@ ACTIONS: dict[str, Handler] = {
 FOLLOW_UPS: list[tuple[str, Callable[[Session, BoardRuntime, Case], None]]] = [
     (ALL_RETURNS_IN, pack_actions.after_all_returns_in),
     (ANSWER_RECORDED, pack_actions.after_answer),
+    (NOTIFICATION_SENT, stage2.after_notification_sent),
+    (NOTIFICATION_SENT, challenge.after_notification_sent),
+    (REVIEW_RETURNS_IN, pack_actions.after_review_returns_in),
 ]
 #: Kinds recorded and left alone: no reply, no case change.
 RECORD_ONLY = k.MACHINE_KINDS

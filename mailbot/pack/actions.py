@@ -10,6 +10,8 @@ in its tables):
   reference, the date is kept for the due-work pass to send the pack on
   (:mod:`mailbot.pack.scheduled`) and the business manager told so in one line.
 - ``after_all_returns_in``: the last answer outstanding came in, so the pack goes;
+- ``after_review_returns_in``: the review's returns (chronologies, reports) are all in, so
+  the updated pack goes to the review panel;
 - ``after_answer``: scoping returns and "not known" replies keep their
   stage-1 handling; once a pack has gone for the case, an answer that
   changes it sends an *updated* pack (the outbox refuses an unchanged one).
@@ -88,3 +90,8 @@ def after_answer(s: Session, rt: BoardRuntime, case: Case) -> None:
     """An answer came after a pack went: the updated pack goes (the outbox refuses an unchanged one)."""
     if case.status == "open" and pack_went(s, case):
         pack_safely(s, rt, case, "later_return")
+
+
+def after_review_returns_in(s: Session, rt: BoardRuntime, case: Case) -> None:
+    """Every stage-2 return is in: the pack goes again, updated, with the chronologies merged."""
+    pack_safely(s, rt, case, "review_returns_in")

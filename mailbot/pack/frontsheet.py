@@ -22,7 +22,7 @@ from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import SENT, Draft
 from mailbot.store.models import Case, Record
 from mailbot.workflow.cases import stage_label
-from mailbot.workflow.progress import case_events
+from mailbot.workflow.progress import case_events, review_done
 
 #: How a regime milestone is known to be done (the rest: a notification sent for it).
 DONE_BY = {"scoping_returns": "returns_in", "agency_returns": "returns_in", "subgroup_meeting": "subgroup",
@@ -92,6 +92,7 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
         (f"{_capital(rt.board.regime.vocabulary.subgroup)} recommendation: {labels.get(recommendation, recommendation)}", met if recommendation else None),
         (f"Chair's decision: {labels.get(case.decision, case.decision)}", case.decided_on),
         *((f"Sent: {d.title}", cal.today(d.sent_at)) for d in sent if d.sent_at),
+        *stage2_happened(rt, case),
     ]
     rows = [SheetRow(label, "", None, when, "done", False) for label, when in happened if when]
     if case.pack_on is not None and not packs:
@@ -101,9 +102,32 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
     for m in timeline(regime, cal, events, decision=decision):
         finished = done.get(DONE_BY.get(m.id, ""))
         finished = finished or next((cal.today(d.sent_at) for d in sent if d.milestone == m.id and d.sent_at), None)
+        finished = finished or review_done(rt.board, case, m.id)
         rows.append(SheetRow(m.label + (" (statutory)" if m.statutory else ""), m.rule, m.due, finished,
                              _status(rt, m.due, finished, m.waiting_for, today), True))
     return sorted(rows, key=lambda r: (r.when is None, r.when or dt.date.min, r.milestone))
+
+
+def stage2_happened(rt: BoardRuntime, case: Case) -> list[tuple[str, dt.date | None]]:
+    """Stage 2 on the sheet, one line a return: requested, answered; the publication date set."""
+    from mailbot.workflow.stage2 import return_label
+
+    cal, out = rt.board.calendar, []
+    kinds: dict[str, list] = {}
+    for r in case.review_requests:
+        kinds.setdefault(r.kind, []).append(r)
+    for asked in kinds.values():
+        label = return_label(rt, asked[0])
+        what = label[:1].upper() + label[1:]
+        out.append((f"{what} requested from {len(asked)} agencies",
+                    cal.today(min(r.requested_at for r in asked))))
+        answered = [r for r in asked if r.answered_at]
+        if answered:
+            out.append((f"{what}: {len(answered)} of {len(asked)} answered",
+                        cal.today(max(r.answered_at for r in answered))))
+    out += [(f"Publication date set: {d.on:%d/%m/%Y}", cal.today(d.recorded_at))
+            for d in case.review_dates if d.state == "planned"]
+    return out
 
 
 def sheet_context(rt: BoardRuntime, case: Case, rows: list[SheetRow], child: str | None) -> dict:

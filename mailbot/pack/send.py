@@ -43,6 +43,8 @@ REASONS = {
     "request_email": "It is sent because {who} asked for it.",
     "request_cli": "It is sent because a business manager asked for it.",
     "scheduled": "It is sent because this is the date a business manager set for it.",
+    "review_returns_in": "It is sent, updated, because every agency has now answered what the review asked "
+                         "for (chronologies, merged below, and reports).",
 }
 
 
@@ -60,9 +62,12 @@ class PackResult:
     missing: list[str] = field(default_factory=list)
 
 
-def recipients(cfg: BoardConfig) -> tuple[list[Person], list[Person]]:
-    """(To, Cc): the pack recipients (or the sub-group chair), the business managers copied."""
+def recipients(cfg: BoardConfig, trigger: str | None = None) -> tuple[list[Person], list[Person]]:
+    """(To, Cc): the pack recipients (or the sub-group chair), the business managers copied;
+    once the review's returns are in, the review panel when the board names one."""
     to = list(cfg.pack_recipients) or [cfg.subgroup_chair]
+    if trigger == "review_returns_in" and cfg.review_panel:
+        to = list(cfg.review_panel)
     cc = [bm for bm in cfg.business_managers if bm.email not in {p.email for p in to}]
     return to, cc
 
@@ -91,7 +96,7 @@ def send_pack(s: Session, rt: BoardRuntime, case: Case, trigger: str,
     built = build_pack(s, rt, case, REASONS[trigger].format(who=requested_by or "a business manager"), inp)
     for f in built.files:
         store_attachment(s, rt, f.filename, f.data, hashlib.sha256(f.data).hexdigest(), f.content_type or "")
-    to, cc = recipients(rt.board.config)
+    to, cc = recipients(rt.board.config, trigger)
     chron, previous = built.chronology, inp.previous[-1] if inp.previous else None
     missing = [a.agency for a in inp.agencies if a.status == "missing"]
     answered = sum(1 for a in inp.agencies if a.request_id and a.status != "missing")

@@ -8,8 +8,9 @@ package (as the daemon does before ``run_due_work``) registers them.
 
 from mailbot.pack import scheduled
 from mailbot.schedule import due
-from mailbot.workflow import chasing, digest, drafts
+from mailbot.workflow import chasing, digest, drafts, stage2
 
-for _job in (chasing.chase_due, drafts.chase_drafts, scheduled.pack_due, digest.digest_due):
+for _job in (stage2.review_requests_due, chasing.chase_due, drafts.chase_drafts, scheduled.pack_due,
+             digest.digest_due):
     if _job not in due.JOBS:
         due.register(_job)

@@ -81,7 +81,7 @@ def make_engine(url: str) -> Engine:
 
 
 #: The newest migration (``migrations/versions``; a test checks they agree).
-HEAD = "0005"
+HEAD = "0006"
 
 
 def schema_version(engine: Engine) -> str | None:
@@ -118,6 +118,7 @@ def _create_empty(engine: Engine) -> bool:
     from sqlalchemy import inspect
 
     import mailbot.store.approvals_models  # noqa: F401  (registers the drafts table on Base)
+    import mailbot.store.review_models  # noqa: F401  (registers the stage-2 tables on Base)
     from mailbot.store.models import Base
 
     with engine.begin() as conn:

@@ -41,7 +41,7 @@ from mailbot.store.approvals_models import (
 )
 from mailbot.store.models import Attachment, Case, Record
 from mailbot.workflow import answers
-from mailbot.workflow.cases import Outcome, find_case
+from mailbot.workflow.cases import NOTIFICATION_SENT, Outcome, find_case
 from mailbot.workflow.common import (
     audit,
     notify_business_managers,
@@ -174,7 +174,7 @@ def _approve(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMe
                                  headline="The serious incident notification was not enclosed",
                                  reason="The notification to the National Panel has gone without the local "
                                         "authority's serious incident notification: please send it to the Panel.")
-    return Outcome(Folder.PROCESSED, None, case)
+    return Outcome(Folder.PROCESSED, None, case, events=(NOTIFICATION_SENT,))
 
 
 def _decide(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMessage, row_id: int) -> Outcome:
@@ -214,6 +214,13 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
         return _refuse(s, rt, msg, draft, case, why, msg_row_id)
     if draft.kind == "decision_request":
         return _decide(s, rt, draft, case, msg, msg_row_id)
+    if draft.kind == "redecision_request":  # after the Panel's challenge
+        from mailbot.workflow.challenge import decide_again
+
+        got = answers.read_decision(msg.new_text)
+        if got.decision is None:
+            return _refuse(s, rt, msg, draft, case, got.why or "the decision could not be read", msg_row_id)
+        return decide_again(s, rt, draft, case, got)
     docs, others, doc_problem = _edited_document(msg)
     if doc_problem:
         return _refuse(s, rt, msg, draft, case, doc_problem, msg_row_id)

@@ -33,6 +33,8 @@ STAGE_LABELS = {
 #: (:mod:`mailbot.inbound.pipeline` names what follows each one).
 ANSWER_RECORDED = "answer_recorded"  # a return or "not known" was recorded against a request
 ALL_RETURNS_IN = "all_returns_in"  # ... and it was the last one outstanding
+NOTIFICATION_SENT = "notification_sent"  # the Chair approved a draft and it was queued to its recipients
+REVIEW_RETURNS_IN = "review_returns_in"  # the last stage-2 return outstanding came in
 
 
 def stage_label(stage: str, vocabulary: object | None = None) -> str:

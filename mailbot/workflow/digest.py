@@ -57,6 +57,8 @@ class CaseLine:
     timeline: list[Cell]
     #: The date a business manager set for the scoping pack, while it has not gone.
     pack_on: dt.date | None = None
+    #: The planned publication date (``PUBLISH <ref> ON <date>``).
+    publication_on: dt.date | None = None
 
 
 @dataclass
@@ -184,6 +186,7 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
                     case.reference, req.agency, req.due_on,
                     rt.board.calendar.working_days_between(req.due_on, day),
                     chase_history(s, rt, req), _next_chase(rt, req, day)))
+        _stage2_lines(s, rt, case, day, since, data)
     held = s.scalars(select(MessageSeen).where(MessageSeen.board == rt.slug,
                                                MessageSeen.outcome == "needs-attention",
                                                MessageSeen.resolved_at.is_(None))
@@ -195,6 +198,25 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
     data.overdue.sort(key=lambda o: (o.due, o.reference, o.agency))
     data.awaiting_chair = list(awaiting_chair(s, rt))
     return data
+
+
+def _stage2_lines(s: Session, rt: BoardRuntime, case: Case, day: dt.date, since: dt.datetime,
+                  data: DigestData) -> None:
+    """Stage-2 returns in the digest as scoping returns are: new ones, overdue ones with their chasing."""
+    from mailbot.workflow.stage2 import return_label
+
+    for req in case.review_requests:
+        what = f"{req.agency} ({return_label(rt, req)})"
+        if req.answered_at is not None and req.answered_at >= since:
+            data.returns.append({"reference": case.reference, "agency": what,
+                                 "not_known": req.status == "not_known", "on": req.answered_at})
+        if req.status == "outstanding" and req.bounced_at is None and req.due_on < day:
+            data.overdue.append(OverdueLine(case.reference, what, req.due_on,
+                                            rt.board.calendar.working_days_between(req.due_on, day),
+                                            chase_history(s, rt, req), _next_chase(rt, req, day)))
+    planned = next((d.on for d in case.review_dates if d.state == "planned"), None)
+    if planned is not None and data.cases and data.cases[-1].reference == case.reference:
+        data.cases[-1].publication_on = planned
 
 
 RAG_COLOURS = {"red": "#c62828", "amber": "#ef8f00", "green": "#2e7d32", "grey": "#9e9e9e"}

@@ -56,6 +56,11 @@ KINDS: dict[str, Kind] = {
     "no_scr_notification": Kind(
         "Notification to the National Panel – decision not to initiate a Serious Case Review",
         "notify_no_scr_decision", "the National Panel"),
+    "report_to_panel": Kind("Report to Ofsted, DfE and the National Panel before publication",
+                            "report_to_panel", "Ofsted; DfE; the National Panel"),
+    "final_outcome_notification": Kind(
+        "Notification to Ofsted, DfE and the National Panel – the final decision after the Panel's challenge",
+        None, "Ofsted; DfE; the National Panel"),
 }
 
 
@@ -82,7 +87,7 @@ def new_token(s: Session) -> str:
 
 def recipients_for(cfg: BoardConfig, kind: str) -> list[str]:
     """Who a notification of this kind goes to (formatted addresses)."""
-    if kind == "scr_notification":
+    if kind in ("scr_notification", "report_to_panel", "final_outcome_notification"):
         return [p.formatted() for p in (cfg.notify.ofsted, cfg.notify.dfe, cfg.notify.national_panel)]
     if kind == "no_scr_notification":
         return [cfg.notify.national_panel.formatted()]
@@ -161,7 +166,7 @@ def create_draft(s: Session, rt: BoardRuntime, case: Case, kind: str, context: d
         att = store_document(s, rt, document_filename(case, draft.title), data)
         draft.document_id = att.id
         attachments.append(OutgoingAttachment(att.filename, data, DOCX))
-    purpose = "decision/request" if kind == "decision_request" else "approval/request"
+    purpose = "decision/request" if kind in ("decision_request", "redecision_request") else "approval/request"
     preview = notification_text(rt, draft, case) if with_document else None
     local, domain = cfg.mailbox_address.email.split("@", 1)
     msg = rt.composer.build(

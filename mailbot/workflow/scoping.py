@@ -72,7 +72,11 @@ def _scoping_form(rt: BoardRuntime, case: Case, agency: Agency, due: dt.date, ch
 
 
 def scoping_due(rt: BoardRuntime, requested: dt.date) -> dt.date:
-    rule = rt.board.regime.milestone("scoping_returns")
+    """The regime's date for the returns asked for now: ``scoping_returns`` (wt2015), or the
+    chased milestone dated from the requests (wt2023's ``agency_returns``)."""
+    regime = rt.board.regime
+    rule = next((m for m in regime.milestones if m.id == "scoping_returns"), None) or next(
+        m for m in regime.milestones if m.chase and m.anchor == "scoping_requested")
     return rule.offset.apply(rt.board.calendar, requested)
 
 

@@ -142,6 +142,9 @@ def test_wt2023_case_over_christmas():
         "rapid_review": date(2027, 1, 18),
         # 15 Jan + 6 months = Thu 15 Jul 2027.
         "review_completion": date(2027, 7, 15),
+        # Stage 2: chronologies 6 weeks and reports 10 weeks after Fri 15 Jan.
+        "agency_chronologies": date(2027, 2, 26),
+        "agency_reports": date(2027, 3, 26),
         # Publication projected at completion; 7 back: W14 T13 M12 (NI only) F9 T8 W7 Tue 6.
         "report_to_panel": date(2027, 7, 6),
     }

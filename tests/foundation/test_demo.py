@@ -30,6 +30,12 @@ def test_demo_runs_and_reruns_without_doing_anything_twice(tmp_path, samples_dir
     sent = _count(r"Emails sent: (\d+)", out)
     assert sent >= 20 and "scoping_request" in out and "acknowledgement" in out
     assert "Held for attention:" in out
+    # Stage 2 with the clock moved forward: requests, a return, reminders, PUBLISH by email, the Chair's approval.
+    assert _count(r"with it went (\d+) stage-2 requests", out) == 16
+    assert "returned its management report on the request's thread: 1 thanks sent" in out
+    assert _count(r": (\d+) chronology reminders sent", out) == 8
+    assert "it has gone to the Chair for approval" in out
+    assert "The Chair approved it: 'Serious case review report before publication" in out
     outbox = tmp_path / "ws" / "mail" / "west-sussex" / "outbox"
     files = sorted(p.name for p in (outbox / "new").iterdir())
     assert len(files) >= sent

@@ -34,9 +34,10 @@ from mailbot.store.models import Record
 from tests.conftest import REPO, SAMPLES
 
 #: Tables that grow with every message, email, case or action.
-GROWING = ("cases", "messages_seen", "records", "attachments", "outbox", "audit", "scoping_requests", "drafts")
+GROWING = ("cases", "messages_seen", "records", "attachments", "outbox", "audit", "scoping_requests", "drafts",
+           "review_requests", "review_dates")
 #: Frames of the demo's own reporting, which lists what the run made.
-REPORTING = ("mailbot/demo/run.py", "mailbot/demo/days.py", "mailbot/demo/pack.py")
+REPORTING = ("mailbot/demo/run.py", "mailbot/demo/days.py", "mailbot/demo/pack.py", "mailbot/demo/stage2.py")
 _CODE = str(REPO / "mailbot") + os.sep
 _WHOLE = re.compile(rf"^(SCAN ({'|'.join(GROWING)})\b.*|SEARCH ({'|'.join(GROWING)}) .*\(board=\?\))$")
 

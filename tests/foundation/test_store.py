@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from mailbot.store.db import open_store
 from mailbot.store.models import AuditEntry, Base, Case, OutboxMail
 import mailbot.store.approvals_models  # noqa: F401  (the drafts table)
+import mailbot.store.review_models  # noqa: F401  (the stage-2 tables)
 
 
 def test_migrations_create_exactly_the_models(database_url):

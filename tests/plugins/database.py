@@ -86,8 +86,9 @@ class PostgresCluster:
         root.chmod(0o755)
         if os.geteuid() == 0:
             shutil.chown(root, "postgres")
+        # UTF-8 whatever the machine's locale (a bare machine has none: initdb would pick SQL_ASCII).
         self._as_postgres([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                           "--no-sync"])
+                           "--no-sync", "-E", "UTF8", "--locale=C"])
 
     def _as_postgres(self, cmd: list[str]) -> None:
         tool = Path(cmd[0]).name

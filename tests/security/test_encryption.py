@@ -216,10 +216,13 @@ def test_with_a_key_the_demo_still_works_end_to_end(keyed_demo):
                                                             Record.form_type == "referral"))
         assert referral.data["child"]["full_name"] == "Olivia Jessop"
         # The notification the demo's Chair approved by reply, on the forwarded referral's case.
-        (notification,) = s.scalars(select(OutboxMail).join(Case).where(
-            Case.reference == "WS-2026-0003", OutboxMail.kind == "notification")).all()
+        # (The demo's stage 2 sends the agencies' letter and the report to the Panel on it too.)
+        (notification,) = [m for m in s.scalars(select(OutboxMail).join(Case).where(
+            Case.reference == "WS-2026-0003", OutboxMail.kind == "notification"))
+            if m.subject.startswith("Notification of a decision to initiate")]
         draft_doc = s.scalar(select(Attachment).join(Draft, Draft.document_id == Attachment.id).join(
-            Case, Draft.case_id == Case.id).where(Case.reference == "WS-2026-0003", Draft.status == "sent"))
+            Case, Draft.case_id == Case.id).where(Case.reference == "WS-2026-0003", Draft.status == "sent",
+                                                  Draft.kind == "scr_notification"))
         request = s.scalar(select(OutboxMail).join(Case).where(Case.reference == "WS-2026-0002",
                                                                OutboxMail.kind == "scoping_request"))
     sent = email.message_from_bytes(notification.raw, policy=policy.default)

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 from mailbot.store.models import Base
 import mailbot.store.approvals_models  # noqa: F401
+import mailbot.store.review_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata
