@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from mailbot.store.db import is_outage
@@ -119,8 +120,6 @@ class Coordinator:
             unheld.alert_unheld(self.leases, [slot.rt for slot in self.slots.values()])
 
     def _run(self) -> None:
-        import time
-
         while not self.stop.is_set():
             due = time.monotonic() - self._renewed >= self.interval
             try:
