@@ -56,3 +56,15 @@ def test_moving_messages_another_session_moved_first_is_quiet(dovecot, make_box)
     ours.move(got[1].ref, Folder.PROCESSED)  # one at a time too
     assert dovecot.folder_uids("INBOX") == []
     assert len(dovecot.folder_uids(Folder.PROCESSED.value)) == 3
+
+
+def test_an_exchange_poll_sleep_ends_at_once_on_interrupt():
+    from mailbot.mailbox.exchange import ExchangeMailbox
+
+    box = ExchangeMailbox("board", object(), poll_interval=60.0)
+    waiter = threading.Thread(target=box.wait, args=(60.0,))
+    waiter.start()
+    time.sleep(0.2)
+    box.interrupt()
+    waiter.join(10)
+    assert not waiter.is_alive()  # not the 60 s poll
