@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from mailbot.config import Board, ExchangeMailbox, ImapMailbox, MaildirMailbox, MaildirSending, SmtpSending
+from mailbot.config import (
+    Board, ExchangeMailbox, GraphMailbox, GraphSending, ImapMailbox, MaildirMailbox, MaildirSending, SmtpSending,
+)
 from mailbot.directory import Directory
 from mailbot.mailbox.base import Mailbox, MailRef
 from mailbot.outbound.base import Sender
@@ -122,6 +124,10 @@ def make_mailbox(board: Board, data_dir: Path) -> Mailbox:
         from mailbot.transports import exchange_from_config
 
         return exchange_from_config(board, settings)
+    if isinstance(settings, GraphMailbox):
+        from mailbot.transports import graph_mailbox_from_config
+
+        return graph_mailbox_from_config(board, settings, data_dir)
     raise TypeError(type(settings).__name__)
 
 
@@ -135,6 +141,10 @@ def make_sender(board: Board, data_dir: Path) -> Sender:
         from mailbot.transports import smtp_from_config
 
         return smtp_from_config(board, settings, data_dir)
+    if isinstance(settings, GraphSending) and isinstance(board.config.mailbox, GraphMailbox):
+        from mailbot.transports import graph_sender_from_config
+
+        return graph_sender_from_config(board, board.config.mailbox, data_dir)
     raise TypeError(type(settings).__name__)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailbot.config import Board, ExchangeMailbox, ImapMailbox, OAuth, SmtpSending
+from mailbot.config import Board, ExchangeMailbox, GraphMailbox, ImapMailbox, OAuth, SmtpSending
 from mailbot.mailbox.oauth import MsalClientCredentialsProvider, TokenProvider
 
 
@@ -67,3 +67,57 @@ def smtp_from_config(board: Board, cfg: SmtpSending, data_dir: Path):  # noqa: A
         token_provider=tokens,
         envelope_from=board.config.mailbox_address.email,
     )
+
+
+def graph_credential(cfg: GraphMailbox) -> str | dict[str, str]:
+    """A client secret string, or msal's certificate dict from one PEM (key and certificate)."""
+    import re
+
+    if cfg.credential.secret is not None:
+        return cfg.credential.secret.resolve() or ""
+    pem = cfg.credential.certificate.resolve() or ""  # type: ignore[union-attr]
+    key = re.search(r"-----BEGIN (?:RSA |EC )?PRIVATE KEY-----.+?-----END (?:RSA |EC )?PRIVATE KEY-----", pem, re.S)
+    cert = re.search(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    if key is None or cert is None:
+        from mailbot.errors import ConfigError
+
+        raise ConfigError("the Graph certificate file needs the private key and the certificate, both PEM")
+    return {"private_key": key.group(0), "public_certificate": cert.group(0)}
+
+
+def graph_client_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *, http_client=None):  # noqa: ANN001, ANN201
+    """A Graph client signed in as the board's Entra app (app-only, client credentials)."""
+    from mailbot.mailbox.graph_client import GRAPH_SCOPES, GraphClient
+
+    cache = board.resolve_path(cfg.token_cache) if cfg.token_cache else data_dir / f"{board.slug}-graph-token.json"
+    cache.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tokens = MsalClientCredentialsProvider(cfg.tenant, cfg.client_id, graph_credential(cfg), scopes=GRAPH_SCOPES,
+                                           token_cache_path=cache, authority_host=cfg.authority_host,
+                                           http_client=http_client)
+    return GraphClient(tokens, cfg.user, endpoint=cfg.endpoint)
+
+
+def graph_mailbox_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *, http_client=None):  # noqa: ANN001, ANN201
+    from mailbot.mailbox.graph import GraphMailbox as Impl
+    from mailbot.mailbox.graph_state import FileDeltaState
+
+    client = graph_client_from_config(board, cfg, data_dir, http_client=http_client)
+    subscription = None
+    if cfg.notifications is not None:
+        from mailbot.mailbox.graph_notify import NotificationListener, Subscription
+
+        host, _, port = cfg.notifications.listen.rpartition(":")
+        listener = NotificationListener(cfg.notifications.client_state.resolve() or "", host, int(port)).start()
+        subscription = Subscription(graph_client_from_config(board, cfg, data_dir, http_client=http_client),
+                                    listener, cfg.notifications.public_url)
+    state = FileDeltaState(data_dir / f"{board.slug}-graph-delta.json", mailbox=f"{cfg.tenant}/{cfg.user}")
+    return Impl(f"graph:{board.slug}", client, state=state, processed_folder=cfg.processed_folder,
+                needs_attention_folder=cfg.attention_folder, folder_parent=cfg.folders_under,
+                subscription=subscription, poll_interval=float(cfg.poll_seconds))
+
+
+def graph_sender_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *, http_client=None):  # noqa: ANN001, ANN201
+    from mailbot.outbound.graph_sender import GraphSender, GraphSendNotes
+
+    client = graph_client_from_config(board, cfg, data_dir, http_client=http_client)
+    return GraphSender(client, notes=GraphSendNotes(data_dir / f"{board.slug}-graph-sending.json"))

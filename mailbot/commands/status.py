@@ -64,7 +64,8 @@ def _report(args: argparse.Namespace, store) -> int:  # noqa: ANN001
             failed = s.scalar(select(func.count()).select_from(OutboxMail).where(
                 OutboxMail.board == b.slug, OutboxMail.status == "failed")) or 0
             last = st.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if st and st.last_success_at else "never"
-            down = f", unavailable since {st.down_since:%Y-%m-%d %H:%M} UTC" if st and st.down_since else ""
+            down = (f", unavailable since {st.down_since:%Y-%m-%d %H:%M} UTC ({st.last_error or 'no reason recorded'})"
+                    if st and st.down_since else "")
             print(f"{b.slug}: last mailbox sync {last}{down}; {held} held for attention; "
                   f"{pending} emails waiting to send; {failed} failed")
             print(f"  {_holder(leases.get(b.slug), db_now)}")

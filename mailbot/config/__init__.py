@@ -22,6 +22,9 @@ from mailbot.config.schema import (
     Deadlines,
     Digest,
     ExchangeMailbox,
+    GraphCredential,
+    GraphMailbox,
+    GraphSending,
     ImapMailbox,
     MaildirMailbox,
     MaildirSending,
@@ -35,6 +38,6 @@ from mailbot.config.schema import (
 
 __all__ = [
     "Agency", "Alerts", "Approvals", "Board", "BoardConfig", "Calendar", "Deadlines", "Digest",
-    "ExchangeMailbox", "ImapMailbox", "MaildirMailbox", "MaildirSending", "OAuth", "Person",
+    "ExchangeMailbox", "GraphCredential", "GraphMailbox", "GraphSending", "ImapMailbox", "MaildirMailbox", "MaildirSending", "OAuth", "Person",
     "Recipients", "Scoping", "SmtpSending", "check_config", "load_board", "load_boards", "normalise_name",
 ]

@@ -92,6 +92,12 @@ def _validate(path: Path, data: Any, problems: list[tuple[str, str, str]]) -> Bo
         return None
     base = str(path.parent)
     refs = [*cfg.form_passwords]
+    credential = getattr(cfg.mailbox, "credential", None)  # Graph: a key file beside the board file
+    if credential is not None:
+        refs += [r for r in (credential.secret, credential.certificate) if r is not None]
+    notifications = getattr(cfg.mailbox, "notifications", None)
+    if notifications is not None:
+        refs.append(notifications.client_state)
     for ref in refs:
         object.__setattr__(ref, "base_dir", base)
     return cfg

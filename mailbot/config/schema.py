@@ -121,6 +121,84 @@ class ExchangeMailbox(_Strict):
     poll_seconds: int = Field(default=60, ge=5)
 
 
+class GraphCredential(_Strict):
+    """The Entra app's credential: a client secret, or a certificate (PEM: private key and certificate)."""
+
+    secret: SecretRef | None = None
+    certificate: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "GraphCredential":
+        if (self.secret is None) == (self.certificate is None):
+            raise ValueError("give exactly one of 'secret' or 'certificate'")
+        return self
+
+
+class GraphNotifications(_Strict):
+    """Change notifications: Graph posts to ``public_url`` (HTTPS, a reverse proxy to ``listen``)."""
+
+    public_url: str
+    #: host:port the daemon listens on for the proxy (loopback unless the proxy is elsewhere).
+    listen: str = "127.0.0.1:8765"
+    #: A random string Graph sends back with every notification (at least 32 characters).
+    client_state: SecretRef
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_only(cls, v: str) -> str:
+        if not v.startswith("https://"):
+            raise ValueError("Graph only posts to an https:// address")
+        return v
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("listen must be host:port, e.g. 127.0.0.1:8765")
+        return v
+
+
+class GraphMailbox(_Strict):
+    """Microsoft 365 over Microsoft Graph, app-only (see docs/microsoft-365.md)."""
+
+    kind: Literal["graph"]
+    tenant: str
+    client_id: str
+    credential: GraphCredential
+    #: The board mailbox (its address or object id).
+    user: str
+    processed_folder: str = "processed"
+    attention_folder: str = "needs-attention"
+    #: ``inbox``: the folders are the Inbox's subfolders; ``msgfolderroot``: top level (as IMAP made them).
+    folders_under: Literal["inbox", "msgfolderroot"] = "inbox"
+    #: Optional: wake at once on new mail (needs a public HTTPS address; see docs/microsoft-365.md).
+    notifications: GraphNotifications | None = None
+    poll_seconds: float = Field(default=5.0, ge=1, le=300)
+    #: National clouds only (e.g. https://graph.microsoft.us/v1.0, https://login.microsoftonline.us).
+    endpoint: str = "https://graph.microsoft.com/v1.0"
+    authority_host: str = "https://login.microsoftonline.com"
+    token_cache: str | None = None
+
+    @field_validator("endpoint", "authority_host")
+    @classmethod
+    def _https(cls, v: str) -> str:
+        from urllib.parse import urlsplit
+
+        from mailbot.mailbox.security import is_loopback
+
+        parts = urlsplit(v)
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+            raise ValueError("must be an https:// URL")
+        return v.rstrip("/")
+
+
+class GraphSending(_Strict):
+    """Send with Graph ``sendMail`` as the board mailbox; the mailbox's Graph settings are used."""
+
+    kind: Literal["graph"]
+
+
 class SmtpSending(_Strict):
     kind: Literal["smtp"]
     host: str
@@ -139,9 +217,9 @@ class MaildirSending(_Strict):
 
 
 MailboxSettings = Annotated[
-    Union[MaildirMailbox, ImapMailbox, ExchangeMailbox], Field(discriminator="kind")
+    Union[MaildirMailbox, ImapMailbox, ExchangeMailbox, GraphMailbox], Field(discriminator="kind")
 ]
-SendingSettings = Annotated[Union[SmtpSending, MaildirSending], Field(discriminator="kind")]
+SendingSettings = Annotated[Union[SmtpSending, MaildirSending, GraphSending], Field(discriminator="kind")]
 
 
 class Recipients(_Strict):
@@ -233,6 +311,12 @@ class BoardConfig(_Strict):
         if not _SLUG.match(v):
             raise ValueError("slug must be lower-case words joined by '-', e.g. west-sussex")
         return v
+
+    @model_validator(mode="after")
+    def _graph_sending_needs_graph_mailbox(self) -> "BoardConfig":
+        if isinstance(self.sending, GraphSending) and not isinstance(self.mailbox, GraphMailbox):
+            raise ValueError("sending kind 'graph' needs mailbox kind 'graph' (it signs in with its settings)")
+        return self
 
     @model_validator(mode="after")
     def _directory_consistent(self) -> "BoardConfig":

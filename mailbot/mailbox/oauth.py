@@ -120,6 +120,17 @@ class MsalClientCredentialsProvider:
             self._persist()
             return self._token
 
+    def invalidate(self) -> None:
+        """Forget the current token (the server refused it early: revoked, or clocks apart).
+
+        msal would hand the same token back from its cache, so its access
+        tokens go too; the next ``get_token`` signs in again.
+        """
+        with self._lock:
+            self._token, self._expires_at = None, 0.0
+            for item in list(self._cache.search(self._cache.CredentialType.ACCESS_TOKEN)):
+                self._cache.remove_at(item)
+
     def _persist(self) -> None:
         """Write the cache atomically, 0600 from the first byte, only when it changed."""
         if self.cache_path is None or not self._cache.has_state_changed:

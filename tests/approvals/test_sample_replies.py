@@ -11,6 +11,9 @@ from mailbot.store.approvals_models import Draft
 from mailbot.store.models import AuditEntry, MessageSeen
 from tests.approvals.conftest import BM, CHAIR, NOTIFY, addresses, draft, outgoing, parsed, run, sample
 
+# Every sample reply also arrives through the Graph backend, as it would from Microsoft 365.
+pytestmark = pytest.mark.parametrize("rt", ["maildir", "graph"], indirect=True)
+
 D0, D1, D2, D3, D4 = "#AEWA2Q", "#V85YF8", "#4TQEGZ", "#7P7UJG", "#JUZDZ5"
 
 

@@ -24,6 +24,8 @@ from typing import Iterator
 
 import pytest
 
+from tests.plugins.dovecot_conf import dovecot_version, render_dovecot_conf
+from tests.plugins.oauth2_introspection import IntrospectionServer
 from tests.plugins.ports import free_port, wait_for_port
 
 DOVECOT_UID = 65534  # nobody: mail processes refuse to run as root
@@ -31,48 +33,6 @@ DOVECOT_GID = 65534
 
 
 # --------------------------------------------------------------------- Dovecot
-
-_DOVECOT_CONF = """\
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-info_log_path = {root}/dovecot.log
-listen = 127.0.0.1
-protocols = imap
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login xoauth2
-auth_failure_delay = 0
-login_trusted_networks = 127.0.0.0/8
-default_login_user = dovenull
-default_internal_user = dovecot
-default_internal_group = dovecot
-first_valid_uid = 1
-mail_location = maildir:~/Maildir
-shutdown_clients = yes
-imap_idle_notify_interval = 1 mins
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users/%u
-}}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {root}/users/%u
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-"""
 
 
 class DovecotServer:
@@ -98,7 +58,11 @@ class DovecotServer:
         for sub in ("run", "state", "home", "users"):
             (root / sub).mkdir(exist_ok=True)
             (root / sub).chmod(0o755)
-        self.conf.write_text(_DOVECOT_CONF.format(root=root, port=self.port))
+        self.version = dovecot_version(binary)
+        # 2.4 checks XOAUTH2 tokens with an OAuth2 server; ours lives as long as this process.
+        self.introspection = IntrospectionServer(self.users_dir) if self.version >= (2, 4) else None
+        self.conf.write_text(render_dovecot_conf(
+            self.version, root, self.port, self.introspection.url if self.introspection else ""))
 
     def add_user(self, user: str, password: str) -> None:
         """One passwd-file per user: Dovecot reads a new file fresh (it caches by mtime)."""
