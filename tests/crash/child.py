@@ -1,7 +1,7 @@
 """The daemon under test, as its own process: ``python -m tests.crash.child SPEC.json``.
 
 What ``mailbot run`` does for one board (open the store, build the runtime,
-``mailbot.daemon.run`` until SIGTERM), with the board pointed at the test
+``mailbot.service.run`` until SIGTERM), with the board pointed at the test
 Dovecot and SMTP server and three test settings: a clock that starts at
 the flow tests' Monday 09:00 and runs in real time from the harness's
 start (so every incarnation agrees on "now"), a short outbox retry base, a

@@ -58,6 +58,18 @@ def test_moving_messages_another_session_moved_first_is_quiet(dovecot, make_box)
     assert len(dovecot.folder_uids(Folder.PROCESSED.value)) == 3
 
 
+def test_a_graph_poll_sleep_ends_at_once_on_interrupt():
+    from mailbot.mailbox.graph import GraphMailbox
+
+    box = GraphMailbox("graph:test", object(), poll_interval=60.0)  # the wait needs no client
+    waiter = threading.Thread(target=box.wait, args=(60.0,))
+    waiter.start()
+    time.sleep(0.2)
+    box.interrupt()
+    waiter.join(10)
+    assert not waiter.is_alive()  # not the 60 s poll
+
+
 def test_an_exchange_poll_sleep_ends_at_once_on_interrupt():
     from mailbot.mailbox.exchange import ExchangeMailbox
 
