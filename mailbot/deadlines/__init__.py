@@ -10,8 +10,10 @@ override parts of it in its own config (``apply_overrides``), so a board
 that differs changes data, never code.
 
 ``timeline()`` turns a regime and a case's recorded events into dated
-milestones; ``chase_schedule()`` dates the reminders for a return. Both are
-pure: the clock and the calendar are passed in.
+milestones, each done or not; ``Milestone.standing()`` says whether it was
+met or missed and by how much (``standing``); ``check_order()`` refuses
+dates that cannot be (``order``); ``chase_schedule()`` dates the reminders
+for a return. All are pure: the clock and the calendar are passed in.
 
 The parts: ``rules`` (the schema of offsets, events, milestone rules,
 chasing and RAG), ``regime`` (a regime whole, with its reference checks),
@@ -45,12 +47,15 @@ from mailbot.deadlines.rules import (
     Unit,
     Vocabulary,
 )
-from mailbot.deadlines.timeline import ChaseStep, Milestone, chase_schedule, timeline
+from mailbot.deadlines.order import DateOrderError, check_order, order_problems
+from mailbot.deadlines.standing import Standing, judge
+from mailbot.deadlines.timeline import ChaseStep, Milestone, chase_schedule, recorded_events, timeline
 
 __all__ = [
     "DEFAULT_CADENCE", "REGIME_DIRS", "AppliesWhen", "ChaseCadence", "ChaseStep", "ChaseStepRule",
-    "Decision", "Direction", "EventDecl", "Milestone", "MilestonePatch", "MilestoneRule", "Offset",
-    "Rag", "RagThresholds", "Regime", "RegimeOverrides", "Slug", "Unit", "Vocabulary",
-    "apply_overrides", "available_regimes", "chase_schedule", "load_regime", "parse_regime",
-    "timeline", "validation_problems",
+    "DateOrderError", "Decision", "Direction", "EventDecl", "Milestone", "MilestonePatch",
+    "MilestoneRule", "Offset", "Rag", "RagThresholds", "Regime", "RegimeOverrides", "Slug",
+    "Standing", "Unit", "Vocabulary",
+    "apply_overrides", "available_regimes", "chase_schedule", "check_order", "judge", "load_regime",
+    "order_problems", "parse_regime", "recorded_events", "timeline", "validation_problems",
 ]

@@ -169,6 +169,7 @@ class MilestonePatch(StrictModel):
     statutory: bool | None = None
     chase: bool | None = None
     source: str | None = None
+    done_by: str | None = None
 
 
 class RegimeOverrides(StrictModel):

@@ -93,10 +93,19 @@ def _reference_problems(regime: Regime) -> list[tuple[str, str]]:
             if kind not in regime.decisions:
                 problems.append((f"{key}.applies_when.decision",
                                  f"{kind!r} is not one of this regime's decisions"))
+    events = set(regime.events) | _derived_events(regime)
+    for rule in regime.milestones:
+        if rule.done_by is not None and rule.done_by not in events:
+            problems.append((f"milestones[{rule.id}].done_by",
+                             f"{rule.done_by!r} is not an event of this regime"))
     for name, event in regime.events.items():
         if event.fallback is not None and event.fallback not in names:
             problems.append((f"events.{name}.fallback",
                              f"{event.fallback!r} is not an event or milestone of this regime"))
+        for other in event.not_before:
+            if other not in events or other == name:
+                problems.append((f"events.{name}.not_before",
+                                 f"{other!r} is not another event of this regime"))
     problems += _cycle_problems(regime)
     problems += stage2_problems(regime.stage2, names, set(ids))
     return problems

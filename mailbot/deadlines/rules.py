@@ -65,9 +65,16 @@ class Offset(StrictModel):
         return {"amount": int(m.group(1)), "unit": unit, "direction": direction}
 
     def apply(self, calendar: BoardCalendar, anchor: date) -> date:
+        """The date ``anchor`` plus (or minus) this offset on the board's calendar.
+
+        "N working days before D" counts back from the date the board is shown
+        for D (a weekend D shows on the Friday before): the safe side, and the
+        date the digest shows agrees with the one counted from.
+        """
         n = self.amount if self.direction == "after" else -self.amount
         if self.unit == "working_days":
-            return calendar.add_working_days(anchor, n)
+            start = calendar.on_or_before(anchor) if n < 0 else anchor
+            return calendar.add_working_days(start, n)
         if self.unit == "days":
             return calendar.add_days(anchor, n)
         if self.unit == "weeks":
@@ -85,6 +92,12 @@ class EventDecl(StrictModel):
 
     label: str = Field(min_length=1)
     fallback: str | None = None
+    #: Projected this far after ``fallback`` (publication: no sooner than the
+    #: report to the Panel allows), not on the fallback's own date.
+    fallback_offset: Offset | None = None
+    #: Events this one cannot come before ("decided" not before "notified"):
+    #: a date that does is refused, naming both.
+    not_before: list[str] = []
 
 
 class AppliesWhen(StrictModel):
@@ -100,6 +113,10 @@ class MilestoneRule(StrictModel):
     statutory: bool = False
     chase: bool = False
     source: str | None = None
+    #: The event whose recording marks this milestone done ("chair_decision"
+    #: is done when "decided" is recorded). Milestones met by something else
+    #: (a notification sent) are marked done by whoever knows.
+    done_by: str | None = None
 
 
 class RagThresholds(StrictModel):

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from mailbot.calendar import BoardCalendar
 from mailbot.deadlines.regime import Regime
-from mailbot.deadlines.rules import ChaseCadence, Decision, MilestoneRule, Rag, RagThresholds
+from mailbot.deadlines.rules import (
+    ChaseCadence,
+    Decision,
+    Direction,
+    MilestoneRule,
+    Rag,
+    RagThresholds,
+    Unit,
+)
+from mailbot.deadlines.standing import Standing, count_unit, judge
 
 # --- timelines -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Milestone:
-    """One dated (or not yet datable) milestone of a case."""
+    """One dated (or not yet datable) milestone of a case, and when it was done."""
 
     id: str
     label: str
@@ -30,6 +39,11 @@ class Milestone:
     applies_when: tuple[str, ...] = ()
     calendar: BoardCalendar | None = field(default=None, repr=False, compare=False)
     thresholds: RagThresholds = field(default=RagThresholds(), repr=False, compare=False)
+    done_on: date | None = None
+    #: The rule's unit and direction: margins are counted in its own unit.
+    unit: Unit = "days"
+    direction: Direction = "after"
+    done_by: str | None = None
 
     def shown_due(self) -> date | None:
         """The due date, moved back to a working day: where the digest shows it."""
@@ -43,24 +57,22 @@ class Milestone:
             return None
         return self._calendar().working_days_between(today, self.due)
 
+    def standing(self, today: date | None, done_on: date | None = None) -> Standing:
+        """Done (met or missed, by how much), due, overdue or waiting on ``today``."""
+        return judge(count_unit(self.unit), self.due, done_on or self.done_on, today,
+                     self._calendar(), self.thresholds)
+
     def rag(self, today: date, done_on: date | None = None) -> Rag:
         """Red when overdue or nearly; done on time is green, done late red."""
-        if self.due is None:
-            return "grey"
-        if done_on is not None:
-            return "green" if done_on <= self.due else "red"
-        left = self.working_days_left(today)
-        assert left is not None
-        if today > self.due or left <= self.thresholds.red:
-            return "red"
-        return "amber" if left <= self.thresholds.amber else "green"
+        return self.standing(today, done_on).rag
 
     def _calendar(self) -> BoardCalendar:
         if self.calendar is None:
             raise ValueError(f"milestone {self.id} has no calendar to count working days on")
         return self.calendar
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, today: date | None = None) -> dict[str, Any]:
+        st = self.standing(today) if self.calendar is not None else None
         return {
             "id": self.id,
             "label": self.label,
@@ -74,23 +86,18 @@ class Milestone:
             "projected": self.projected,
             "waiting_for": self.waiting_for,
             "applies_when": list(self.applies_when),
+            "status": st.status if st else None,
+            "done_on": self.done_on.isoformat() if self.done_on else None,
+            "met": st.met if st else None,
+            "margin": st.margin if st else None,
+            "margin_unit": st.unit if st else None,
+            "standing": st.describe() if st else None,
         }
 
 
-def timeline(
-    regime: Regime,
-    calendar: BoardCalendar,
-    events: Mapping[str, date],
-    decision: Decision | None = None,
-) -> list[Milestone]:
-    """Every milestone of a case, dated where its anchor is known.
-
-    ``events`` holds what has happened (``notified``, ``decided``, ...).
-    ``decision`` selects the milestones that apply; a ``scr_decided`` (etc.)
-    event implies it. Milestones whose anchor is not recorded are projected
-    from the event's ``fallback`` or left undated with ``waiting_for`` set.
-    Dated milestones come first, in date order.
-    """
+def recorded_events(regime: Regime, events: Mapping[str, date],
+                    decision: Decision | None = None) -> tuple[dict[str, date], Decision | None]:
+    """The events with "decided" and "<kind>_decided" filled in from each other."""
     recorded = dict(events)
     if decision is None:
         kinds = [k for k in regime.decisions if f"{k}_decided" in recorded]
@@ -100,6 +107,32 @@ def timeline(
             recorded.setdefault(f"{decision}_decided", recorded["decided"])
         elif f"{decision}_decided" in recorded:
             recorded["decided"] = recorded[f"{decision}_decided"]
+    return recorded, decision
+
+
+def timeline(
+    regime: Regime,
+    calendar: BoardCalendar,
+    events: Mapping[str, date],
+    decision: Decision | None = None,
+    done: Mapping[str, date] | None = None,
+    planned: Collection[str] = (),
+) -> list[Milestone]:
+    """Every milestone of a case, dated where its anchor is known, and done where it is.
+
+    ``events`` holds what has happened (``notified``, ``decided``, ...).
+    ``decision`` selects the milestones that apply; a ``scr_decided`` (etc.)
+    event implies it. Milestones whose anchor is not recorded are projected
+    from the event's ``fallback`` or left undated with ``waiting_for`` set.
+    A milestone is done on its ``done_by`` event's date, or on the date
+    ``done`` gives for its id (a notification sent); an event in ``planned``
+    (a publication date set ahead) dates what is counted from it but does
+    not mark anything done. Dated milestones come
+    first, in the order the board sees them (shown date, then file order).
+    """
+    recorded, decision = recorded_events(regime, events, decision)
+    done = done or {}
+
     def applies(rule: MilestoneRule) -> bool:
         return not rule.applies_when or decision is None or decision in rule.applies_when.decision
 
@@ -116,7 +149,10 @@ def timeline(
                 m = dated(rules[name])
                 memo[name] = (m.due, m.projected or m.due is not None, m.waiting_for)
             elif name in regime.events and regime.events[name].fallback:
-                when, _, waiting = resolve(regime.events[name].fallback or "")
+                event = regime.events[name]
+                when, _, waiting = resolve(event.fallback or "")
+                if when is not None and event.fallback_offset is not None:
+                    when = event.fallback_offset.apply(calendar, when)
                 memo[name] = (when, when is not None, waiting)
         return memo[name]
 
@@ -126,15 +162,19 @@ def timeline(
         if kinds and decision is None:
             anchor_date, projected, waiting = None, False, "decided"
         due = rule.offset.apply(calendar, anchor_date) if anchor_date else None
+        by_event = recorded.get(rule.done_by) if rule.done_by and rule.done_by not in planned else None
+        done_on = done.get(rule.id) or by_event
         return Milestone(
             id=rule.id, label=rule.label, due=due, anchor=rule.anchor, anchor_date=anchor_date,
             statutory=rule.statutory, chase=rule.chase, rule=regime.describe(rule),
             projected=projected, waiting_for=waiting, applies_when=kinds,
-            calendar=calendar, thresholds=regime.rag,
+            calendar=calendar, thresholds=regime.rag, done_on=done_on,
+            unit=rule.offset.unit, direction=rule.offset.direction, done_by=rule.done_by,
         )
 
+    order = {rule.id: n for n, rule in enumerate(regime.milestones)}
     out = [dated(rule) for rule in rules.values()]
-    return sorted(out, key=lambda m: (m.due is None, m.due or date.min))
+    return sorted(out, key=lambda m: (m.due is None, m.shown_due() or date.min, order[m.id]))
 
 
 # --- chasing -------------------------------------------------------------------

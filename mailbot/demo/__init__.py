@@ -7,7 +7,8 @@
 - :mod:`.mailbox` — writing mail into the demo's Maildir as a server would;
 - :mod:`.pack`, :mod:`.approval`, :mod:`.days` — the later steps: a
   business manager's ``PACK`` email, the Chair's approval by reply, and the
-  clock moved on through working days (chasing, digests).
+  clock moved on through working days (chasing, digests);
+- :mod:`.deadlines` — each open case's milestones, met or missed.
 
 Nothing outside this package imports it but the ``demo`` command (and tests).
 """

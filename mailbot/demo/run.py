@@ -21,7 +21,9 @@ from mailbot.config import load_board
 from mailbot.daemon import drain
 from mailbot.demo import DEMO_BOARD, DEMO_START
 from mailbot.demo.approval import demo_approval
+from mailbot.demo.settle import demo_settle
 from mailbot.demo.days import forward
+from mailbot.demo.deadlines import demo_deadlines
 from mailbot.demo.mailbox import deliver
 from mailbot.demo.pack import demo_pack
 from mailbot.demo.seed import load_state
@@ -68,9 +70,13 @@ def run(args: argparse.Namespace) -> int:
     _summary(rt, first_outbox, seen_before, totals)
     _pack(rt)
     _approval(rt)
+    _settle(rt)
     _stage2(rt, demo_requests, "Stage 2: the agencies' letter approved, the review's requests, a return")
     _forward(rt, args.days)
     _stage2(rt, demo_review, "Stage 2, the clock moved on (reminders, publication set by email, the Chair's approval)")
+    print("\nDeadlines, met or missed (the timeline, the case front sheet and the digest say the same):")
+    for line in demo_deadlines(rt):
+        print(f"  {line}")
     rt.close()
     return 0
 
@@ -90,6 +96,13 @@ def _approval(rt) -> None:  # noqa: ANN001
     if lines and lines[0].startswith("No open case without a decision"):
         lines = ["already done on an earlier run of the demo: nothing is sent twice"]
     for line in lines:
+        print(f"  {line}")
+
+
+def _settle(rt) -> None:  # noqa: ANN001
+    """An agency's reply mailbot cannot read alone, settled by the business manager's reply."""
+    print("\nA held message, settled by the business manager's reply:")
+    for line in demo_settle(rt):
         print(f"  {line}")
 
 

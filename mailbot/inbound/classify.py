@@ -16,8 +16,13 @@ from typing import Any
 from mailbot.config import BoardConfig
 from mailbot.directory import Directory, Identity
 from mailbot.inbound.authresults import failed, trusted_results
+from mailbot.inbound.autoreply import auto_reply_reasons
+from mailbot.inbound.delivery import DELAYED, FAILED
+from mailbot.inbound.delivery import DELIVERED as DELIVERED_ACTION
 from mailbot.inbound.message import MailMessage
+from mailbot.inbound.portal import portal_pointer
 from mailbot.inbound.review_commands import review_command
+from mailbot.workflow.answers import says_not_known
 
 # Kinds -------------------------------------------------------------------------
 REFERRAL = "referral"
@@ -27,6 +32,10 @@ CHAIR_REPLY = "chair_reply"
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"
 DELAY = "delivery_delay"
+#: A report that our email was delivered (``Action: delivered`` / ``relayed``).
+DELIVERED = "delivery_report"
+#: An abuse feedback report (RFC 5965 ARF) about mail sent from our address.
+FEEDBACK_REPORT = "feedback_report"
 READ_RECEIPT = "read_receipt"
 MAILING_LIST = "mailing_list"
 UNKNOWN_SENDER = "unknown_sender"
@@ -35,6 +44,10 @@ UNREADABLE = "unreadable_attachment"
 NOT_A_FORM = "not_a_form"
 UNMATCHED = "unmatched"
 BOARD_MAIL = "board_mail"
+#: An agency's answer that is only a pointer: an encrypted-mail portal or a cloud-share link.
+PORTAL_POINTER = "portal_pointer"
+#: A reply to a held message's notice carrying its token (``HOLD-K3M9QX``): settle-by-reply.
+SETTLE_REPLY = "settle_reply"
 #: A business manager's email command: subject ``PACK <case reference>``.
 PACK_REQUEST = "pack_request"
 #: A business manager's ``DONE <ref> <milestone> <date>`` or ``PUBLISH <ref> ON <date>``.
@@ -43,7 +56,7 @@ REVIEW_COMMAND = "review_command"
 PANEL_REPLY = "panel_reply"
 
 #: Kinds that are recorded and otherwise left alone (no reply, no case change).
-MACHINE_KINDS = {AUTO_REPLY, DELAY, READ_RECEIPT, MAILING_LIST}
+MACHINE_KINDS = {AUTO_REPLY, DELAY, DELIVERED, FEEDBACK_REPORT, READ_RECEIPT, MAILING_LIST}
 
 
 @dataclass(frozen=True)
@@ -86,19 +99,18 @@ class Classification:
     thread: SentInfo | None = None
     #: For bounces and delays: the Message-ID of our email that failed.
     original_message_id: str | None = None
+    #: For bounces and delays: the addresses the report names.
+    failed_recipients: list[str] = field(default_factory=list)
 
     @property
     def agency_name(self) -> str | None:
         return self.identity.agency.name if self.identity.agency else None
 
 
+#: Hotmail's junk-mail reports are not RFC 5965 ARF but say so in the subject.
+_COMPLAINT = re.compile(r"(?i)^\s*complaint about message from\b")
+_HOLD_TOKEN = re.compile(r"\bHOLD-[A-HJ-NP-Z2-9]{6}\b")
 _REF = re.compile(r"\b([A-Z]{2,5}-\d{4}-\d{4})\b")
-_AUTO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|abwesend|auto)\s*:",
-    re.IGNORECASE,
-)
-_DSN_ACTION = re.compile(r"(?im)^\s*Action:\s*([a-z]+)")
-_ORIGINAL_ID = re.compile(r"(?im)^\s*Message-ID:\s*(<[^>\s]+>)")
 
 
 _PACK = re.compile(r"^\s*PACK\s*:?\s*\[?\s*([A-Z]{2,5}-\d{4}-\d{4})\s*\]?(?:\s+ON\b\s*:?\s*(.*?))?\s*$",
@@ -126,63 +138,24 @@ def subject_reference(subject: str, prefix: str) -> str | None:
     return None
 
 
-def _delivery_report(msg: MailMessage) -> tuple[str | None, str | None]:
-    """(``failed`` / ``delayed`` / …, the original Message-ID) of a DSN."""
-    actions: list[str] = []
-    original = None
-    if msg.email is not None:
-        for part in msg.email.walk():
-            ctype = part.get_content_type()
-            if ctype == "message/delivery-status":
-                payload = part.get_payload()
-                blocks = payload if isinstance(payload, list) else [payload]
-                for block in blocks:
-                    text = block.as_string() if hasattr(block, "as_string") else str(block)
-                    actions += [a.lower() for a in _DSN_ACTION.findall(text)]
-            elif ctype in ("text/rfc822-headers", "message/rfc822") and original is None:
-                try:
-                    text = part.as_string()
-                except Exception:
-                    text = ""
-                found = _ORIGINAL_ID.findall(text)
-                original = found[0] if found else None
-    if "failed" in actions:
-        return "failed", original
-    if "delayed" in actions:
-        return "delayed", original
-    return (actions[0] if actions else None), original
+def machine_kind(msg: MailMessage) -> Classification | None:
+    """Mail no person wrote (delivery reports, receipts, auto-replies, lists), or None.
 
-
-def _auto_reply_reasons(msg: MailMessage) -> list[str]:
-    reasons = []
-    auto = (msg.header("auto-submitted") or "").strip().lower()
-    if auto and not auto.startswith("no"):
-        reasons.append(f"Auto-Submitted: {auto.split(';')[0]}")
-    if msg.header("x-autoreply") or msg.header("x-autorespond"):
-        reasons.append("X-Autoreply header")
-    if (msg.header("precedence") or "").strip().lower() == "auto_reply":
-        reasons.append("Precedence: auto_reply")
-    if _AUTO_SUBJECT.match(msg.subject or "") and not msg.attachments:
-        reasons.append("automatic-reply subject")
-    return reasons
-
-
-def reads_mime_tree(msg: MailMessage) -> bool:
-    """Whether classifying needs ``msg.email`` (the parsed MIME tree): delivery reports only."""
-    if msg.report_type == "disposition-notification":
-        return False
-    return msg.report_type == "delivery-status" or msg.from_addr.startswith(("mailer-daemon@", "postmaster@"))
-
-
-def _machine_kind(msg: MailMessage) -> Classification | None:
-    if msg.report_type == "disposition-notification":
+    Delivery reports come first: servers mark them ``Auto-Submitted`` or
+    ``Precedence: bulk`` too, and the business manager must still learn that
+    an agency's address failed.
+    """
+    if msg.report_type == "feedback-report" or _COMPLAINT.match(msg.subject or ""):
+        return Classification(FEEDBACK_REPORT, ["an abuse feedback report (ARF)"])
+    report = msg.delivery
+    if msg.report_type == "disposition-notification" and (report is None or not report.by_wording):
         return Classification(READ_RECEIPT, ["disposition-notification report"])
-    if reads_mime_tree(msg):
-        action, original = _delivery_report(msg)
-        if action == "delayed":
-            return Classification(DELAY, ["delivery-status report: delayed"], original_message_id=original)
-        return Classification(BOUNCE, [f"delivery-status report: {action or 'failed'}"], original_message_id=original)
-    auto = _auto_reply_reasons(msg)
+    if report is not None:
+        kind = {FAILED: BOUNCE, DELAYED: DELAY, DELIVERED_ACTION: DELIVERED}[report.action]
+        why = [f"{'; '.join(report.reasons)}: {report.action}"]
+        return Classification(kind, why, original_message_id=report.original_message_id,
+                              failed_recipients=list(report.recipients))
+    auto = auto_reply_reasons(msg.subject, msg.headers, msg.new_text, bool(msg.attachments))
     if auto:
         return Classification(AUTO_REPLY, auto)
     precedence = (msg.header("precedence") or "").strip().lower()
@@ -202,7 +175,7 @@ def classify(
 ) -> Classification:
     """Decide what ``msg`` is. ``known_reference`` is the subject's case
     reference when that case exists; ``thread`` is our earlier email it answers."""
-    machine = _machine_kind(msg)
+    machine = machine_kind(msg)
     if machine:
         if machine.kind in (BOUNCE, DELAY) and machine.original_message_id is None:
             machine.original_message_id = thread.message_id if thread else None
@@ -218,6 +191,8 @@ def classify(
         return Classification(
             SPOOFED, [f"the board's mail server reports {', '.join(auth_failures)} failed"], **base
         )
+    if _HOLD_TOKEN.search(msg.subject or ""):
+        return Classification(SETTLE_REPLY, ["a reply to a held message's notice (its HOLD- token)"], **base)
     if identity.role == "chair":
         return Classification(CHAIR_REPLY, ["from the Chair's configured address"], **base)
     if identity.role == "business_manager" and pack_command(msg.subject):
@@ -232,6 +207,9 @@ def classify(
     problems = [f for f in forms if f.error and f.error_kind != "not_a_form"]
     not_forms = [f for f in forms if f.error_kind == "not_a_form"]
     kinds = {f.form_type for f in records}
+    pointer = None if records else portal_pointer(msg.subject, msg.text, [a.filename for a in msg.attachments])
+    if pointer and identity.role == "agency":
+        return Classification(PORTAL_POINTER, [f"the reply is {pointer}: the form must be opened there"], **base)
     if problems and not records:
         return Classification(UNREADABLE, [problems[0].error or "attachment could not be read"], **base)
     if kinds & {"scoping_return", "chronology"}:
@@ -242,10 +220,11 @@ def classify(
         return Classification(REFERRAL, ["a referral form is attached"], **base)
     if identity.role != "agency":
         return Classification(BOARD_MAIL, [f"from the board's {identity.role.replace('_', ' ')}"], **base)
+    text = " ".join(msg.new_text.lower().split())
+    said = says_not_known(msg.subject, msg.new_text) or next((p for p in not_known_phrases if p.lower() in text), None)
+    if reference and said:
+        return Classification(NOT_KNOWN, [f"the reply says the child is not known ('{said[:60]}')"], **base)
     if not_forms:
         return Classification(NOT_A_FORM, ["attachment is not a recognised form"], **base)
-    text = " ".join(msg.new_text.lower().split())
-    if reference and any(p.lower() in text for p in not_known_phrases):
-        return Classification(NOT_KNOWN, ["the reply says the child is not known"], **base)
     why = "a reply with no form attached" if reference else "no case reference, thread or form"
     return Classification(UNMATCHED, [why], **base)

@@ -30,10 +30,13 @@ from email import errors
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
-from mailparser_reply import EmailReplyParser
+import html as htmllib
 
 from mailbot.errors import MailbotError
 from mailbot.inbound.attachments import Attachment, collect_attachments
+from mailbot.inbound.autoreply import automatic
+from mailbot.inbound.delivery import DeliveryReport, delivery_report
+from mailbot.inbound.replytext import new_text as reply_new_text
 from mailbot.sizes import too_large
 
 _MSGID = re.compile(r"<[^<>\s]{1,998}>")
@@ -51,11 +54,6 @@ _BOUNDARY_PARAM = re.compile(rb"(?i)boundary[ \t]*=")
 MAX_THREAD_IDS = 50
 #: Text scanned for the sender's new words (replies put them first).
 MAX_SCAN_CHARS = 32 * 1024
-#: What the reply parser sees: its patterns (``On\s(.+?\s?.+?)\s?wrote:``)
-#: cost quadratic time in a line's length, so lines are wrapped and the
-#: text capped; 8 KB of new words is far more than any answer needs.
-MAX_REPLY_CHARS = 8 * 1024
-MAX_REPLY_LINE = 500
 #: HTML converted to text for the body (the rest is quoted history).
 MAX_HTML_CHARS = 2 * 1024 * 1024
 
@@ -83,8 +81,10 @@ class MailMessage:
     attachments: list[Attachment] = field(default_factory=list)
     content_type: str = "text/plain"
     report_type: str | None = None
-    #: The parsed MIME tree; None when read ahead in a worker (``parse_ahead``),
-    #: which never does so for the only messages that use it (``classify.reads_mime_tree``).
+    #: What a delivery report says (failed / delayed / delivered, for whom); None for other mail.
+    delivery: DeliveryReport | None = None
+    #: The parsed MIME tree; None when read ahead in a worker (``parse_ahead``): nothing
+    #: after reading needs it (delivery reports are read here, into ``delivery``).
     email: EmailMessage | None = None
 
     def header(self, name: str) -> str | None:
@@ -93,6 +93,11 @@ class MailMessage:
 
     def header_all(self, name: str) -> list[str]:
         return self.headers.get(name.lower(), [])
+
+    @property
+    def automatic(self) -> bool:
+        """Any sign a machine sent it (``autoreply.automatic``): mailbot never writes back to it."""
+        return self.delivery is not None or automatic(self.headers, self.from_addr)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -224,11 +229,14 @@ def _drop_elements(html: str, tag: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """A rough text of an HTML body; Outlook's reply separator ends the new text.
+    """The text of an HTML body as it reads on screen: paragraphs apart, quotes marked ``>``.
 
-    Every pattern here is bounded (no ``.*?`` over the whole body, no
-    unbounded run that can restart at every character), so hostile HTML
-    costs linear time.
+    Newlines in the HTML source are spaces (Outlook wraps its source
+    anywhere); ``<br>`` and block ends are line breaks, ``</p>`` ends a
+    paragraph; ``<blockquote>`` content is prefixed ``>`` like a plain-text
+    quote; Outlook's reply container (``divRplyFwdMsg``/``appendonsend``)
+    ends the new text. Every pattern is bounded, so hostile HTML costs
+    linear time.
     """
     html = html[:MAX_HTML_CHARS]
     for tag in ("script", "style", "head"):
@@ -239,18 +247,27 @@ def html_to_text(html: str) -> str:
     elif "divRplyFwdMsg" in html:
         hr = re.search(r"(?i)<hr\b", html)
         html = html[: hr.start()] if hr else html
-    html = re.sub(r"(?i)<br[ \t\r\n]{0,20}/?>|</p>|</div>|</tr>", "\n", html)
-    text = re.sub(r"<[^<>]*>", "", html)
-    import html as htmllib
+    html = re.sub(r"[\r\n\t]+", " ", html)
+    html = re.sub(r"(?i)<blockquote\b[^<>]{0,2000}>", "\n\x01", html)
+    html = re.sub(r"(?i)</blockquote[ \t]{0,20}>", "\x02\n", html)
+    html = re.sub(r"(?i)</p[ \t]{0,20}>", "\n\n", html)
+    html = re.sub(r"(?i)<br\b[^<>]{0,200}>|</div[ \t]{0,20}>|</tr[ \t]{0,20}>|<hr\b[^<>]{0,200}>|</h\d>|</li>",
+                  "\n", html)
+    text = htmllib.unescape(re.sub(r"<[^<>]*>", "", html))
+    return _mark_quotes(text)
 
-    return htmllib.unescape(text)
 
-
-# Horizontal space only: ``\s*`` after ``^`` would cross lines and restart at each one.
-_OUTLOOK_BLOCK = re.compile(
-    r"(?im)^[ \t]*(-{2,}[ \t]*Original Message[ \t]*-{2,}|_{5,}|From:[ \t].*\n[ \t]*(Sent|Date):\s)"
-)
-_SENT_FROM = re.compile(r"(?im)^[ \t]*Sent from my \w+.*$")
+def _mark_quotes(text: str) -> str:
+    """Lines between blockquote marks (\\x01 … \\x02) prefixed ``>``, once per level."""
+    out: list[str] = []
+    depth = 0
+    for line in text.split("\n"):
+        opens, closes = line.count("\x01"), line.count("\x02")
+        depth += opens
+        clean = line.replace("\x01", "").replace("\x02", "").strip(" ")
+        out.append(("> " * depth + clean) if depth and clean.strip() else clean)
+        depth = max(0, depth - closes)
+    return "\n".join(out)
 
 
 def _tidy(text: str) -> str:
@@ -265,39 +282,9 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def _wrapped(text: str) -> str:
-    """At most 8 KB, no line over 500 characters (long lines broken at a space)."""
-    out: list[str] = []
-    size = 0
-    for line in text.splitlines():
-        while len(line) > MAX_REPLY_LINE:
-            cut = line.rfind(" ", 0, MAX_REPLY_LINE)
-            cut = cut if cut > 0 else MAX_REPLY_LINE
-            out.append(line[:cut])
-            size += cut + 1
-            line = line[cut:].lstrip()
-        out.append(line)
-        size += len(line) + 1
-        if size >= MAX_REPLY_CHARS:
-            break
-    return "\n".join(out)[:MAX_REPLY_CHARS]
-
-
 def new_text(text: str) -> str:
-    """Only what the sender wrote now: no quoted history, signatures or client footers."""
-    text = _tidy(text)
-    cut = _OUTLOOK_BLOCK.search(text)
-    if cut:
-        text = text[: cut.start()]
-    text = _wrapped(text)
-    try:
-        parsed = EmailReplyParser(languages=["en"]).parse_reply(text=text)
-    except Exception:
-        parsed = text
-    lines = [ln for ln in (parsed or "").splitlines() if not ln.lstrip().startswith(">")]
-    out = "\n".join(lines).strip()
-    out = _SENT_FROM.sub("", out).strip()
-    return out
+    """Only what the sender wrote now (``replytext``): no quoted history, signatures or client footers."""
+    return reply_new_text(_tidy(text))
 
 
 def read_message(raw: bytes) -> MailMessage:
@@ -333,11 +320,13 @@ def _read(raw: bytes, msg: Message) -> MailMessage:
     text = body_text(msg)
     attachments = collect_attachments(msg)
     ctype = msg.get_content_type()
+    report_type = (str(msg.get_param("report-type") or "").lower() or None) if ctype == "multipart/report" else None
+    subject = (headers.get("subject") or [""])[0]
     mid = _ids(headers.get("message-id", [""])[0] if headers.get("message-id") else "")
     return MailMessage(
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         message_id=mid[0] if mid else None,
-        subject=(headers.get("subject") or [""])[0],
+        subject=subject,
         from_addr=addr,
         from_name=name,
         sender_addr=sender[0] if sender else None,
@@ -351,6 +340,7 @@ def _read(raw: bytes, msg: Message) -> MailMessage:
         new_text=new_text(text),
         attachments=attachments,
         content_type=ctype,
-        report_type=(msg.get_param("report-type") or None) if ctype == "multipart/report" else None,
+        report_type=report_type,
+        delivery=delivery_report(msg, subject, (headers.get("from") or [""])[0], addr, report_type, text, headers),
         email=msg if isinstance(msg, EmailMessage) else None,
     )

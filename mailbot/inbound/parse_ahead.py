@@ -22,9 +22,9 @@ failures, with a growing pause). The service shares a few such workers
 among all its boards (``read_pool``); a worker is then given each board
 it reads for once, with its first message.
 
-Not read ahead: messages ``read_message`` refuses and messages whose
-classification walks the MIME tree (delivery reports: the tree is not sent
-back); for those the worker answers "read it yourself". Log records the
+Not read ahead: messages ``read_message`` refuses; for those the worker
+answers "read it yourself" (the MIME tree is never sent back: delivery
+reports are read into ``MailMessage.delivery`` while reading). Log records the
 worker makes are sent back with the result and logged here, through the
 daemon's handlers and their redacting filter.
 """
@@ -48,7 +48,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailbot.inbound.classify import FormOutcome, reads_mime_tree
+from mailbot.inbound.classify import FormOutcome
 from mailbot.inbound.forms import FormReading, FormSource, read_forms
 from mailbot.inbound.message import MailMessage, MailProblem, read_message
 
@@ -98,8 +98,6 @@ def read_ahead(board: FormSource, raw: bytes) -> Parsed | None:
         msg = read_message(raw)
     except MailProblem:
         return None  # quarantined in-thread, with the same reason
-    if reads_mime_tree(msg):
-        return None
     forms = read_forms(board, msg, [])
     return Parsed(hashlib.sha256(raw).hexdigest(), replace(msg, email=None), forms)
 

@@ -34,7 +34,7 @@ from mailbot.runtime import BoardRuntime
 from mailbot.store.db import StoreUnavailable
 from mailbot.store.models import Case, MessageSeen
 from mailbot.pack import actions as pack_actions
-from mailbot.workflow import approvals, challenge, milestones, stage1, stage2, stage2_returns
+from mailbot.workflow import approvals, challenge, milestones, pointers, settle, stage1, stage2, stage2_returns
 from mailbot.workflow.cases import (
     ALL_RETURNS_IN,
     ANSWER_RECORDED,
@@ -45,7 +45,7 @@ from mailbot.workflow.cases import (
     find_case,
     sent_mail,
 )
-from mailbot.workflow.common import audit, notify_business_managers, reply, utc
+from mailbot.workflow.common import audit, notify_business_managers, reply, store_attachment, utc
 
 if TYPE_CHECKING:
     from mailbot.inbound.parse_ahead import Parsed
@@ -69,11 +69,17 @@ ACTIONS: dict[str, Handler] = {
     k.BOUNCE: stage2_returns.handle_bounce,
     k.CHAIR_REPLY: approvals.handle_chair_reply,
     k.PACK_REQUEST: pack_actions.handle_pack_request,
+    # held for a person, the agency's request not chased meanwhile
+    k.PORTAL_POINTER: pointers.handle_portal_pointer,
+    # a business manager's reply to a held message's notice: acted on once verified
+    k.SETTLE_REPLY: settle.handle_settle_reply,
     k.REVIEW_COMMAND: milestones.handle_review_command,
     k.PANEL_REPLY: challenge.handle_panel_reply,
     # held, and a reply that names a draft is noted on it as refused
     k.UNKNOWN_SENDER: approvals.handle_untrusted,
     k.SPOOFED: approvals.handle_untrusted,
+    # held; one that answers a draft is refused: approvals must come from the Chair
+    k.BOARD_MAIL: approvals.handle_board_mail,
 }
 #: What follows a case event a handler reports (``Outcome.events``), in this order,
 #: in the same transaction: the layer above calls the next stage, never the stage below it.
@@ -174,13 +180,14 @@ def _hold(s: Session, rt: BoardRuntime, msg: MailMessage | None, row: MessageSee
     details = [f"Kind: {row.kind.replace('_', ' ')}", f"From: {row.sender or 'unknown'}"]
     if claimed:
         details.append(f"It says it is about {claimed}; it was not added to that case")
+    row.settle_token = settle.new_token(s, rt.slug, row)
     notify_business_managers(
         s, rt, dedupe_key=f"held:{row.id}", case=outcome.case, ledger_id=row.id,
         headline="A message needs your attention",
         reason=outcome.reason or "mailbot could not settle this message alone",
-        details=details,
+        details=details, settle_token=row.settle_token,
     )
-    if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr:
+    if msg is not None and known_sender and row.kind in TELL_SENDER and msg.from_addr and not msg.automatic:
         reply(s, rt, "intake/unreadable", kind="unreadable_notice", to=msg.from_addr,
               dedupe_key=f"unreadable:{row.id}", in_reply_to=msg.message_id,
               references=msg.references, case=outcome.case,
@@ -210,6 +217,8 @@ def handle_message(rt: BoardRuntime, incoming: IncomingMessage, ahead: Parsed | 
             outcome, claimed = _act(s, rt, msg, forms, row)
             row.reason = outcome.reason
             if outcome.folder is Folder.NEEDS_ATTENTION:
+                row.held_raw_id = store_attachment(s, rt, "held-message.eml", incoming.raw, sha,
+                                                   "message/rfc822").id  # for settling it as a referral
                 _hold(s, rt, msg, row, outcome, rt.directory.identify(msg.from_addr).known, claimed)
             log.info("message %s: %s -> %s", row.id, row.kind, outcome.folder.value)
             return outcome.folder

@@ -4,8 +4,9 @@ Swindon kept a "file front sheet" on each review's folder: every step with
 the date it was done. Ours is computed, never typed: what has happened
 (notification, requests, returns, packs, the decision, notifications sent)
 and every milestone of the board's regime with the rule that dates it, its
-due date, the date it was done and where it stands today. The same rows
-give the cover sheet's key dates.
+due date, the date it was done and where it stands today: met or missed
+and by how much once done, due or overdue until then. The same rows give
+the cover sheet's key dates.
 """
 
 from __future__ import annotations
@@ -13,21 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.deadlines import timeline
+from mailbot.deadlines import Milestone
 from mailbot.pack.collect import PackSent
 from mailbot.runtime import BoardRuntime
-from mailbot.store.approvals_models import SENT, Draft
-from mailbot.store.models import Case, Record
+from mailbot.store.models import Case
 from mailbot.workflow.cases import stage_label
-from mailbot.workflow.progress import case_events, review_done
-
-#: How a regime milestone is known to be done (the rest: a notification sent for it).
-DONE_BY = {"scoping_returns": "returns_in", "agency_returns": "returns_in", "subgroup_meeting": "subgroup",
-           "chair_decision": "decided", "partnership_decision": "decided"}
-
+from mailbot.workflow.progress import case_events, case_milestones, returns_in, sent_drafts, subgroup_meeting
 
 @dataclass(frozen=True)
 class SheetRow:
@@ -48,38 +42,21 @@ def _capital(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _subgroup_met(s: Session, case: Case, cal) -> tuple[dt.date | None, str | None]:  # noqa: ANN001
-    for rec in s.scalars(select(Record).where(Record.case_id == case.id, Record.form_type.in_(
-            ["decision", "referral"])).order_by(Record.id)):
-        sub = ((rec.data.get("decision") or {}) if rec.form_type == "referral" else rec.data).get("subgroup") or {}
-        if sub.get("recommendation") or sub.get("meeting_date"):
-            met = sub.get("meeting_date")
-            return (dt.date.fromisoformat(met) if met else cal.today(rec.created_at)), sub.get("recommendation")
-    return None, None
-
-
-def _status(rt: BoardRuntime, due: dt.date | None, done: dt.date | None, waiting: str | None,
-            today: dt.date) -> str:
-    if done is not None:
-        return "done late" if due and done > due else "done"
-    if due is None:
-        return f"after {rt.board.regime.anchor_label(waiting)}" if waiting else "not dated"
-    left = rt.board.calendar.working_days_between(today, due)
-    if today > due:
-        return f"overdue ({-left} working day{'s' if left != -1 else ''})" if left else "overdue"
-    return "due today" if left == 0 else f"due in {left} working day{'s' if left != 1 else ''}"
+def _status(rt: BoardRuntime, m: Milestone, today: dt.date) -> str:
+    """Done (met or missed, by how much), due, overdue, or what it waits for."""
+    st = m.standing(today)
+    if st.status == "waiting":
+        return f"after {rt.board.regime.anchor_label(m.waiting_for)}" if m.waiting_for else "not dated"
+    return st.describe()
 
 
 def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) -> list[SheetRow]:
     """What happened and what is due, in date order (undated milestones last)."""
     cal, regime, today = rt.board.calendar, rt.board.regime, rt.today()
     requests = list(case.requests)
-    answered = [r.answered_at for r in requests if r.answered_at]
-    all_in = cal.today(max(answered)) if requests and len(answered) == len(requests) and all(
-        r.status != "outstanding" for r in requests) else None
-    met, recommendation = _subgroup_met(s, case, cal)
-    sent = s.scalars(select(Draft).where(Draft.case_id == case.id, Draft.status == SENT)).all()
-    done = {"returns_in": all_in, "subgroup": met or case.decided_on, "decided": case.decided_on}
+    all_in = returns_in(case)
+    met, recommendation = subgroup_meeting(case)
+    sent = sent_drafts(case)
     events = case_events(case)
     labels = dict(regime.decisions)
     happened: list[tuple[str, dt.date | None]] = [
@@ -98,13 +75,10 @@ def sheet_rows(s: Session, rt: BoardRuntime, case: Case, packs: list[PackSent]) 
     if case.pack_on is not None and not packs:
         rows.append(SheetRow(f"Scoping pack to be sent to the {rt.board.regime.vocabulary.subgroup} (date set by a business manager)",
                              "sooner if every agency answers first", case.pack_on, None, "scheduled", False))
-    decision = case.decision if case.decision in regime.decisions else None
-    for m in timeline(regime, cal, events, decision=decision):
-        finished = done.get(DONE_BY.get(m.id, ""))
-        finished = finished or next((cal.today(d.sent_at) for d in sent if d.milestone == m.id and d.sent_at), None)
-        finished = finished or review_done(rt.board, case, m.id)
-        rows.append(SheetRow(m.label + (" (statutory)" if m.statutory else ""), m.rule, m.due, finished,
-                             _status(rt, m.due, finished, m.waiting_for, today), True))
+    for item in case_milestones(rt.board, case, sent):
+        m = item.milestone
+        rows.append(SheetRow(m.label + (" (statutory)" if m.statutory else ""), m.rule, m.due, m.done_on,
+                             _status(rt, m, today), True))
     return sorted(rows, key=lambda r: (r.when is None, r.when or dt.date.min, r.milestone))
 
 

@@ -78,6 +78,8 @@ class MessageSeen(Base):
         UniqueConstraint("board", "sha256", name="uq_message_board_sha"),
         Index("ix_message_board_msgid", "board", "message_id"),
         Index("ix_message_board_outcome", "board", "outcome"),  # the held ones, among every message
+        Index("ix_message_board_settle_token", "board", "settle_token"),
+        Index("ix_message_board_resolved", "board", "resolved_at"),  # settled since the last digest
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +99,15 @@ class MessageSeen(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     #: When a person dealt with a message held for attention.
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The token in a held message's notice (``HOLD-K3M9QX``): a business manager's reply
+    #: carrying it settles the message (``workflow/settle.py``); used once.
+    settle_token: Mapped[str | None] = mapped_column(String(16))
+    #: Who settled it by reply, and as what (``not known to Sussex Police``, ``ignored``…).
+    settled_by: Mapped[str | None] = mapped_column(String(320))
+    settled_as: Mapped[str | None] = mapped_column(String(200))
+    #: A held message's bytes, kept (sealed, like attachments) so that settling it as a
+    #: referral can read it again.
+    held_raw_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Attachment(Base):
@@ -158,6 +169,9 @@ class ScopingRequest(Base):
     chase_level: Mapped[int] = mapped_column(Integer, default=0)
     last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
     bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The agency answered in a form mailbot cannot read alone (a portal or a link): not
+    #: chased while a person settles it.
+    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship(back_populates="requests")
 

@@ -115,7 +115,7 @@ def _refuse(s: Session, rt: BoardRuntime, msg: MailMessage, draft: Draft | None,
     if draft is not None:
         draft.refusals = [*(draft.refusals or []), f"{utc(rt.now()):%Y-%m-%d %H:%M} {reason}"]
     audit(s, rt, "approval_refused", f"draft {draft.id if draft else '?'}: {reason}", case)
-    if tell_chair and msg.from_addr == rt.board.config.chair.email:
+    if tell_chair and msg.from_addr == rt.board.config.chair.email and not msg.automatic:
         reply(s, rt, "approval/refused", kind="approval_refused", to=msg.from_addr,
               dedupe_key=f"refused:{msg_row_id}", in_reply_to=msg.message_id, references=msg.references,
               case=case, context={"title": draft.title if draft else None, "token": draft.token if draft else None,
@@ -224,7 +224,7 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
     docs, others, doc_problem = _edited_document(msg)
     if doc_problem:
         return _refuse(s, rt, msg, draft, case, doc_problem, msg_row_id)
-    answer = answers.read_answer(msg.new_text)
+    answer = answers.read_answer(msg.new_text, document_attached=bool(docs), other_attached=bool(others))
     if answer.verb == answers.REJECT:
         draft.status, draft.decided_at, draft.reason = REJECTED, utc(rt.now()), answer.reason
         audit(s, rt, "draft_rejected", f"draft {draft.id} ({draft.kind})", case)
@@ -241,12 +241,34 @@ def handle_chair_reply(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Clas
 def handle_untrusted(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
                      forms: list[FormOutcome], msg_row_id: int) -> Outcome:
     """A message from a sender we cannot trust is held; if it names a draft, the refusal is noted on it."""
-    for token in tokens_in(rt, msg):
-        draft = s.scalar(select(Draft).where(Draft.board == rt.slug, Draft.token == token))
-        if draft is not None and draft.status == AWAITING:
-            why = "; ".join(cls.reasons) or cls.kind
-            draft.refusals = [*(draft.refusals or []), f"{utc(rt.now()):%Y-%m-%d %H:%M} reply refused: {why}"]
-            audit(s, rt, "approval_refused", f"draft {draft.id}: {cls.kind.replace('_', ' ')}",
-                  s.get(Case, draft.case_id))
+    why = "; ".join(cls.reasons) or cls.kind
+    _note_on_named_drafts(s, rt, msg, f"reply refused: {why}", cls.kind.replace("_", " "))
+    return Outcome(Folder.NEEDS_ATTENTION, why, find_case(s, rt, cls.case_reference))
+
+
+def handle_board_mail(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classification,
+                      forms: list[FormOutcome], msg_row_id: int) -> Outcome:
+    """Mail from the board's own people is held; one that answers a draft (a business manager
+    forwarding the Chair's approval) is refused for exactly that reason, shown against the draft."""
+    reason = "approvals must come from the Chair"
+    named = _note_on_named_drafts(s, rt, msg, f"reply refused: {reason} (this came from {msg.from_addr})",
+                                  "not from the Chair")
+    if named is not None:
+        return Outcome(Folder.NEEDS_ATTENTION, f"{reason}: it came from {msg.from_addr}", named)
     return Outcome(Folder.NEEDS_ATTENTION, "; ".join(cls.reasons) or cls.kind,
                    find_case(s, rt, cls.case_reference))
+
+
+def _note_on_named_drafts(s: Session, rt: BoardRuntime, msg: MailMessage, note: str, audit_note: str) -> Case | None:
+    """Notes ``note`` on each awaiting draft the message names; the case of the last one, or None."""
+    case = None
+    tokens = tokens_in(rt, msg)
+    if len(tokens) > MAX_TOKENS:
+        return None
+    for token in sorted(tokens):
+        draft = s.scalar(select(Draft).where(Draft.board == rt.slug, Draft.token == token))
+        if draft is not None and draft.status == AWAITING:
+            draft.refusals = [*(draft.refusals or []), f"{utc(rt.now()):%Y-%m-%d %H:%M} {note}"]
+            case = s.get(Case, draft.case_id)
+            audit(s, rt, "approval_refused", f"draft {draft.id}: {audit_note}", case)
+    return case

@@ -186,7 +186,7 @@ def chase_request(s: Session, rt: BoardRuntime, request: Request, today: dt.date
     """Send the one step due today for ``request``, if any; True when one was queued."""
     case = request.case
     if (case.status != "open" or request.status != "outstanding" or request.bounced_at is not None
-            or request.last_chased_on == today):
+            or getattr(request, "held_at", None) is not None or request.last_chased_on == today):
         return False
     step, skipped = next_step(rt, request, today)
     if step is None:
@@ -217,7 +217,8 @@ def outstanding_ids(s: Session, rt: BoardRuntime, today: dt.date, family: Family
     return list(s.scalars(
         select(model.id).join(Case)
         .where(Case.board == rt.slug, Case.status == "open", model.status == "outstanding",
-               model.bounced_at.is_(None), model.due_on < today)
+               model.bounced_at.is_(None), model.due_on < today,
+               *([model.held_at.is_(None)] if hasattr(model, "held_at") else []))
         .order_by(model.due_on, model.id)
     ))
 

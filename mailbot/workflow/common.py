@@ -81,15 +81,20 @@ def read_stored(rt: BoardRuntime, att: Attachment) -> bytes | None:
 def notify_business_managers(
     s: Session, rt: BoardRuntime, *, dedupe_key: str, headline: str, reason: str,
     case: Case | None = None, details: list[str] | None = None, ledger_id: int | None = None,
+    settle_token: str | None = None,
 ) -> None:
-    """Tell the business managers something the bot could not settle alone."""
+    """Tell the business managers something the bot could not settle alone.
+
+    ``settle_token``: a held message's token; the notice then says how to settle it by reply.
+    """
     msg = rt.composer.build(
         "notices/attention",
         kind="notice",
         to=rt.board.config.business_managers,
         now=rt.now(),
         case_reference=case.reference if case else None,
-        context={"headline": headline, "reason": reason, "details": details or [], "ledger_id": ledger_id},
+        context={"headline": headline, "reason": reason, "details": details or [], "ledger_id": ledger_id,
+                 "settle_token": settle_token},
     )
     outbox.queue(s, board=rt.slug, kind="notice", dedupe_key=f"{rt.slug}:notice:{dedupe_key}",
                  message=msg, now=rt.now(), case_id=case.id if case else None)

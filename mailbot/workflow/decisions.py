@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.deadlines import DateOrderError, order_problems
 from mailbot.records import Decision
 from mailbot.runtime import BoardRuntime
 from mailbot.store.approvals_models import ANSWERED, AWAITING, SENT, SUPERSEDED, Draft
 from mailbot.store.models import Case, Record
 from mailbot.workflow.cases import AWAITING_DECISION, AWAITING_NOTIFICATION, SCOPING
 from mailbot.workflow.common import audit
+from mailbot.workflow.progress import case_done, case_events
 
 CRITERIA = {
     "meets_scr_criteria": "The case meets the criteria for a Serious Case Review in Regulation 5(2) "
@@ -144,13 +146,36 @@ def request_decision(s: Session, rt: BoardRuntime, case: Case, recommendation: s
                         title=f"Decision on a {rt.board.regime.vocabulary.review} for {case.reference}")
 
 
+def decision_date_problem(rt: BoardRuntime, case: Case, decision: Decision) -> str | None:
+    """One line if the decision's dates disagree with the case's (decided before notified), else None."""
+    events, entered = case_events(case), set()
+    if decision.subgroup.meeting_date:
+        events["subgroup_met"] = decision.subgroup.meeting_date
+        entered.add("subgroup_met")
+    kind = decision.chair.decision
+    if kind is not None:
+        events["decided"] = decision.chair.date or rt.today()
+        entered.add("decided")
+    if not entered:
+        return None
+    kind = kind if kind in rt.board.regime.decisions else None
+    problems = order_problems(rt.board.regime, rt.board.calendar, events, kind, case_done(rt.board, case), entered)
+    return problems[0] if problems else None
+
+
 def record_decision(s: Session, rt: BoardRuntime, case: Case, decision: Decision, source: str, *,
                     review_type: str | None = None, reviewers: list[str] | None = None) -> list[Draft]:
     """Store the Chair's decision on the case and draft its notifications.
 
     A recommendation alone (no Chair's decision yet) asks the Chair to decide.
     The record itself is stored by the caller. Returns the drafts made.
+    Dates that cannot be (a decision before the notification, or before the
+    case opened) raise ``DateOrderError``, one line naming both dates: the
+    caller holds the message and the business manager is told.
     """
+    problem = decision_date_problem(rt, case, decision)
+    if problem is not None:
+        raise DateOrderError(problem)
     chair = decision.chair
     if chair.decision is None:
         audit(s, rt, "subgroup_recommendation",

@@ -6,10 +6,11 @@ not yet queued?" The outbox dedupe key ``{board}:digest:{date}`` makes a
 second one for the same day impossible, and after downtime spanning days
 only today's is sent (yesterday's news is in today's).
 
-``collect`` gathers what the digest says as plain data; the templates
-``digest/daily.txt`` and ``daily.html`` lay it out. The digest names cases
-by reference and agencies by name: no child's or family member's personal
-data, in the subject or the body.
+``collect`` gathers what the digest says as plain data (each case's line,
+with the deadlines missed since the last digest, in ``digest_cases``); the
+templates ``digest/daily.txt`` and ``daily.html`` lay it out. The digest
+names cases by reference and agencies by name: no child's or family
+member's personal data, in the subject or the body.
 """
 
 from __future__ import annotations
@@ -27,38 +28,11 @@ from mailbot.outbound import outbox
 from mailbot.outbound.composed import ComposedEmail
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Case, MessageSeen, OutboxMail, ScopingRequest
-from mailbot.workflow.cases import stage_label
 from mailbot.workflow.chasing import ChaseRecord, chase_history, steps_for, utc_at
 from mailbot.workflow.common import audit, utc
-from mailbot.workflow.progress import case_milestones
+from mailbot.workflow.digest_cases import CaseLine, case_line
 
 log = logging.getLogger("mailbot.workflow")
-
-
-@dataclass
-class Cell:
-    """One milestone in a case's timeline strip."""
-
-    label: str
-    due: dt.date
-    rag: str
-    done: bool
-
-
-@dataclass
-class CaseLine:
-    reference: str
-    stage: str
-    returns: str
-    next_label: str | None
-    next_due: dt.date | None
-    days_left: int | None
-    rag: str
-    timeline: list[Cell]
-    #: The date a business manager set for the scoping pack, while it has not gone.
-    pack_on: dt.date | None = None
-    #: The planned publication date (``PUBLISH <ref> ON <date>``).
-    publication_on: dt.date | None = None
 
 
 @dataclass
@@ -91,7 +65,13 @@ class DigestData:
     overdue: list[OverdueLine] = field(default_factory=list)
     awaiting_chair: list[ChairItem] = field(default_factory=list)
     held: list[dict[str, Any]] = field(default_factory=list)
+    #: Held messages a business manager settled by reply since the last digest, and by whom.
+    settled: list[dict[str, Any]] = field(default_factory=list)
     bounces: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def missed_count(self) -> int:
+        return sum(len(line.missed) for line in self.cases)
 
     @property
     def rag_counts(self) -> dict[str, int]:
@@ -126,24 +106,6 @@ def _since(s: Session, rt: BoardRuntime, day: dt.date) -> dt.datetime:
     return utc(utc_at(rt, previous, digest_time(rt)))
 
 
-def _case_line(rt: BoardRuntime, case: Case, day: dt.date) -> CaseLine:
-    items = case_milestones(rt.board, case)
-    cells = [Cell(i.milestone.label, i.milestone.shown_due() or i.milestone.due, i.milestone.rag(day, i.done_on),
-                  i.done_on is not None) for i in items if i.milestone.due is not None]
-    pending = next((i for i in items if i.milestone.due is not None and i.done_on is None), None)
-    answered = sum(r.status != "outstanding" for r in case.requests)
-    return CaseLine(
-        reference=case.reference, stage=stage_label(case.stage, rt.board.regime.vocabulary),
-        returns=f"{answered} of {len(case.requests)}",
-        next_label=pending.milestone.label if pending else None,
-        next_due=pending.milestone.shown_due() if pending else None,
-        days_left=pending.milestone.working_days_left(day) if pending else None,
-        rag=pending.milestone.rag(day) if pending else "grey",
-        timeline=cells[:6],
-        pack_on=case.pack_on,
-    )
-
-
 def _next_chase(rt: BoardRuntime, request: ScopingRequest, day: dt.date) -> str:
     later = [st for st in steps_for(rt, request) if st.number > request.chase_level]
     if not later:
@@ -171,7 +133,7 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
             who = rt.directory.identify(case.referrer_email or "")
             data.new_cases.append({"reference": case.reference, "opened": case.opened_at,
                                    "from": who.agency.name if who.agency else _domain(case.referrer_email)})
-        data.cases.append(_case_line(rt, case, day))
+        data.cases.append(case_line(rt, case, day, since))
         for req in case.requests:
             if req.answered_at is not None and req.answered_at >= since:
                 data.returns.append({"reference": case.reference, "agency": req.agency,
@@ -195,6 +157,13 @@ def collect(s: Session, rt: BoardRuntime, day: dt.date) -> DigestData:
         data.held.append({"id": row.id, "received": row.received_at, "kind": row.kind.replace("_", " "),
                           "sender": _domain(row.sender), "reference": refs.get(row.case_id),
                           "reason": " ".join((row.reason or "no reason recorded").split())[:200]})
+    names = {p.email.lower(): p.name for p in rt.board.config.business_managers}
+    settled = s.scalars(select(MessageSeen).where(MessageSeen.board == rt.slug, MessageSeen.settled_by.is_not(None),
+                                                  MessageSeen.resolved_at >= since)
+                        .order_by(MessageSeen.resolved_at)).all()
+    for row in settled:
+        data.settled.append({"id": row.id, "on": row.resolved_at, "as": row.settled_as,
+                             "by": names.get((row.settled_by or "").lower(), row.settled_by)})
     data.overdue.sort(key=lambda o: (o.due, o.reference, o.agency))
     data.awaiting_chair = list(awaiting_chair(s, rt))
     return data

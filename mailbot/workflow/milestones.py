@@ -69,7 +69,7 @@ def _label(rt: BoardRuntime, name: str) -> str:
 
 def record_done(s: Session, rt: BoardRuntime, case, rest: str, by: str) -> tuple[bool, str]:  # noqa: ANN001
     """``DONE <ref> <milestone> [<date>]``: the one line the business manager is told."""
-    from mailbot.workflow.progress import case_milestones
+    from mailbot.workflow.progress import case_milestones, entered_date_problem
 
     ref = case.reference
     words, day, problem = split_date(rest)
@@ -88,13 +88,17 @@ def record_done(s: Session, rt: BoardRuntime, case, rest: str, by: str) -> tuple
         return False, f"Nothing was recorded for {ref}: {_long(day)} has not come yet."
     if case.status != "open":
         return False, f"Case {ref} is closed, so nothing was recorded."
+    problem = entered_date_problem(rt.board, case, name, day)
+    if problem:
+        return False, f"Nothing was recorded for {ref}: {problem}."
     previous = set_date(s, rt, case, name, day, "done", by)
     audit(s, rt, "milestone_done", f"{name} on {day.isoformat()} by {by}"
           f"{f' (replaces {previous.isoformat()})' if previous else ''}", case)
-    due = next((m.milestone.due for m in case_milestones(rt.board, case) if m.milestone.id == name), None)
-    met = "" if due is None else (f" (due {due:%d/%m/%Y}: on time)" if day <= due else
-                                  f" (due {due:%d/%m/%Y}: {rt.board.calendar.working_days_between(due, day)} "
-                                  "working days late)")
+    # Met or missed in the rule's own unit (working days, or calendar days for weeks and months).
+    items = [i.milestone for i in case_milestones(rt.board, case)]
+    item = next((m for m in items if name in (m.id, m.done_by)), None)
+    verdict = item.standing(rt.today(), day).verdict() if item is not None and item.due is not None else None
+    met = f" (due {item.due:%d/%m/%Y}: {verdict})" if item is not None and verdict else ""
     moved = f"; this replaces {previous:%d/%m/%Y}" if previous else ""
     return True, f"Recorded for {ref}: {_label(rt, name)}, done {_long(day)}{met}{moved}."
 

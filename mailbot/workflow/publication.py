@@ -73,6 +73,11 @@ def set_publication(s: Session, rt: BoardRuntime, case: Case, day: dt.date, by: 
                        f"reach Ofsted, the DfE and the {regime.vocabulary.panel} {rule.offset.describe()} before "
                        f"publication, by {_long(due)}; the earliest date is "
                        f"{_long(earliest_publication(rt, today))}.")
+    from mailbot.workflow.progress import entered_date_problem
+
+    problem = entered_date_problem(rt.board, case, stage2.publication.event, day)
+    if problem:
+        return False, f"No publication date was set for {ref}: {problem}."
     previous = set_date(s, rt, case, stage2.publication.event, day, "planned", by)
     audit(s, rt, "publication_date_set", f"{day.isoformat()} by {by}"
           f"{f' (replaces {previous.isoformat()})' if previous else ''}", case)

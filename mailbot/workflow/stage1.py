@@ -88,9 +88,18 @@ def _save_probe(s: Session, rt: BoardRuntime, form: FormOutcome) -> Case | None:
 
 def _referral_for_existing_case(s: Session, rt: BoardRuntime, case: Case, form: FormOutcome,
                                 msg_row_id: int) -> Outcome:
-    """A referral for a case we already have: its decision sections, or a copy."""
-    saved = _save_record(s, rt, form, case, msg_row_id, None)
+    """A referral for a case we already have: its decision sections, or a copy.
+
+    Decision dates that disagree with the case's are held, the form unsaved,
+    so the corrected form is read in full when it comes.
+    """
+    from mailbot.workflow.decisions import decision_date_problem
+
     decision = getattr(form.record, "decision", None)
+    problem = decision_date_problem(rt, case, decision) if decision is not None else None
+    if problem is not None:
+        return Outcome(Folder.NEEDS_ATTENTION, problem, case)
+    saved = _save_record(s, rt, form, case, msg_row_id, None)
     if saved is None or decision is None:
         return Outcome(Folder.PROCESSED, "a copy of the referral for an existing case", case)
     from mailbot.workflow.decisions import record_decision

@@ -13,11 +13,26 @@ SIGNATURE = "\n\nRosalind\n\nDr Rosalind Ashcombe\nIndependent Chair\nWest Susse
 
 @pytest.mark.parametrize("text", [
     "APPROVE", "approve", "Approved", "Approved, thanks", "APPROVED.", "Approve - thank you",
-    "Yes, approved", "I approve", "OK, approved, please send", "Approved with my amendments attached",
-    "APPROVE" + SIGNATURE,
+    "Yes, approved", "I approve", "OK, approved, please send", "APPROVE" + SIGNATURE,
 ])
 def test_clear_approvals(text):
     assert read_answer(text).verb == APPROVE
+
+
+@pytest.mark.parametrize("text", [
+    "Approved with my amendments attached", "APPROVE – but I have reworded the second paragraph, see attached",
+    "Approved. I've made a few changes, please find attached",
+])
+def test_an_approval_that_mentions_edits_approves_the_attached_document_only(text):
+    assert read_answer(text, document_attached=True).verb == APPROVE
+    got = read_answer(text)
+    assert got.verb == UNCLEAR and "attached" in got.why
+    assert read_answer(text, other_attached=True).verb == UNCLEAR  # a PDF is no edited document
+
+
+def test_an_approval_that_mentions_an_enclosure_needs_one():
+    assert read_answer("Approved - SIN attached", other_attached=True).verb == APPROVE
+    assert read_answer("Approved - SIN attached").verb == UNCLEAR
 
 
 @pytest.mark.parametrize("text", [

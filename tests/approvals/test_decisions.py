@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mailbot.records import Decision, SubgroupDecision
 from mailbot.store.approvals_models import Draft
-from mailbot.store.models import Case
+from mailbot.store.models import Case, MessageSeen
 from mailbot.workflow.decisions import record_decision
 from tests.approvals.conftest import (BM, CHAIR, NOTIFY, addresses, outgoing, parsed, reply_to_draft, run,
                                       sample)
@@ -102,8 +102,8 @@ def test_no_review_decision_notifies_the_panel_with_the_referral_and_sin(rt):
     assert all("serious incident" not in parsed(n).get("Subject", "").lower() for n in outgoing(rt, "notice"))
 
 
-def test_decision_on_a_returned_referral_form_drafts_the_notifications(rt):
-    ref = _new_case(rt)
+def _form_with_sections_2_3(ref: str) -> bytes:
+    """referral-03 returned with its sections 2-3: sub-group met 06/02/2026, Chair decided 12/02/2026."""
     form = SAMPLES / "forms" / "west-sussex" / "referral" / "referral-03.docx"
     msg = EmailMessage()
     msg["From"] = "Harvey Radcliffe <harvey.radcliffe@childrens.westsussex-cc.example>"
@@ -112,10 +112,51 @@ def test_decision_on_a_returned_referral_form_drafts_the_notifications(rt):
     msg["Message-ID"] = "<form-decision@childrens.westsussex-cc.example>"
     msg.set_content("Sections 2 and 3 are now completed.")
     msg.add_attachment(form.read_bytes(), maintype="application", subtype="octet-stream", filename=form.name)
-    run(rt, [bytes(msg)])
+    return bytes(msg)
+
+
+def test_decision_on_a_returned_referral_form_drafts_the_notifications(rt):
+    rt.clock.set(dt.datetime(2026, 1, 20, 9, 0, tzinfo=dt.timezone.utc))  # opened before the form's dates
+    ref = _new_case(rt)
+    rt.clock.set(dt.datetime(2026, 2, 16, 9, 0, tzinfo=dt.timezone.utc))
+    run(rt, [_form_with_sections_2_3(ref)])
     kinds = [(d.kind, d.status) for d in _drafts(rt, ref)]
     assert kinds == [("scr_notification", "awaiting_approval"), ("agencies_letter", "awaiting_approval")]
     assert _drafts(rt, ref)[0].due_on == dt.date(2026, 2, 19)  # decided 12/02/2026 on the form
     chair_mail = [m for m in outgoing(rt, "draft") if "Draft for approval" in m.subject]
     assert len(chair_mail) == 2 and all(m.recipients == [CHAIR] for m in chair_mail)
     assert outgoing(rt, "notification") == [] and BM not in {a for m in chair_mail for a in m.recipients}
+
+
+def test_a_decision_dated_before_the_case_opened_is_held_with_one_line(rt):
+    ref = _new_case(rt)  # opened Monday 16/02/2026, after the form's decision of 12/02/2026
+    run(rt, [_form_with_sections_2_3(ref)])
+    assert _drafts(rt, ref) == []
+    with rt.store.session() as s:
+        case = s.scalar(select(Case).where(Case.reference == ref))
+        assert case.decision is None and case.decided_on is None
+        assert [r.form_type for r in case.records] == ["referral"]  # the returned form is not kept
+        held = s.scalar(select(MessageSeen).where(MessageSeen.outcome == "needs-attention",
+                                                  MessageSeen.case_id == case.id))
+    assert held.reason == ("The sub-group meeting (06/02/2026) is dated before the referral (16/02/2026): "
+                           "one of the dates is wrong")
+    told = [m for m in outgoing(rt, "notice") if BM in m.recipients]
+    assert any("06/02/2026" in parsed(m).get_body(("plain",)).get_content() for m in told)
+
+
+def test_a_chair_reply_deciding_before_the_recorded_notification_is_held_with_one_line(rt, caplog):
+    ref = _new_case(rt)
+    with rt.store.transaction() as s:  # a notification date typed a fortnight in the future on the form
+        s.scalar(select(Case).where(Case.reference == ref)).notified_on = dt.date(2026, 3, 2)
+    _recommend(rt, ref, "scr")
+    (request,) = _drafts(rt, ref)
+    _answer(rt, request, "SCR", "<dec-early@westsussex-scb.example>")
+    assert [(d.kind, d.status) for d in _drafts(rt, ref)] == [("decision_request", "awaiting_approval")]
+    with rt.store.session() as s:
+        case = s.scalar(select(Case).where(Case.reference == ref))
+        assert case.decision is None and case.decided_on is None
+        held = s.scalars(select(MessageSeen).where(MessageSeen.outcome == "needs-attention")).all()
+    assert [h.reason for h in held if "dated before" in (h.reason or "")] == [
+        "mailbot could not handle this message: The Chair's decision (16/02/2026) is dated before the "
+        "notification (02/03/2026): one of the dates is wrong"]
+    assert "Traceback" not in caplog.text

@@ -168,3 +168,77 @@ def test_runs_as_a_module():
     assert done.returncode == 0, done.stderr
     rows = {r["id"]: r for r in json.loads(done.stdout)["milestones"]}
     assert rows["rapid_review"]["due"] == "2027-01-18"
+
+
+# --- met or missed -----------------------------------------------------------------------
+
+
+def test_a_decision_already_made_shows_met_not_a_red_countdown(capsys):
+    args = parse(["--regime", "wt2015", "--notified", "21/12/2026", "--decided", "11/01/2027",
+                  "--decision", "scr", "--today", "2027-01-20"])
+    assert cmd.run(args) == 0
+    out = capsys.readouterr().out
+    assert ("Thu 21/01/2027 *  Chair's decision on a serious case review  "
+            "(done 11/01/2027, met with 10 days to spare)\n") in out
+    # 5 working days after Mon 11 Jan: Mon 18; on Wed 20 it is 2 working days overdue.
+    assert "Ofsted, DfE and the National Panel told of the SCR decision  (overdue by 2 working days, red)" in out
+    assert "wd left" not in out
+
+
+def test_a_decision_seven_weeks_late_shows_missed_by_days(capsys):
+    args = parse(["--regime", "wt2015", "--notified", "21/12/2026", "--decided", "11/03/2027",
+                  "--decision", "scr", "--today", "2027-03-12"])
+    assert cmd.run(args) == 0
+    out = capsys.readouterr().out
+    assert "Chair's decision on a serious case review  (done 11/03/2027, missed by 49 days)" in out
+    assert "-38" not in out
+
+
+def test_json_carries_status_and_done_on(capsys):
+    out = run_json(["--regime", "wt2015", "--notified", "21/12/2026", "--decided", "21/01/2027",
+                    "--decision", "scr", "--event", "scoping_requested=2026-12-22",
+                    "--done", "notify_scr_decision=2027-01-29", "--today", "2027-02-01"], capsys)
+    rows = {r["id"]: r for r in out["milestones"]}
+    decision = rows["chair_decision"]
+    assert (decision["status"], decision["done_on"], decision["met"], decision["margin"]) == (
+        "done", "2027-01-21", True, 0)
+    assert decision["standing"] == "done 21/01/2027, met on the day" and decision["rag"] == "green"
+    assert decision["working_days_left"] is None
+    # Due Thu 28 Jan (5 working days after Thu 21); sent Fri 29: missed by 1 working day.
+    told = rows["notify_scr_decision"]
+    assert (told["status"], told["done_on"], told["met"], told["margin"], told["margin_unit"]) == (
+        "done", "2027-01-29", False, 1, "working_days")
+    assert told["rag"] == "red"
+    # Requested Tue 22 Dec: W23=1 T24=2 T29=3 W30=4 T31=5 M4=6 T5=7 W6=8 T7=9 F8=10.
+    returns = rows["scoping_returns"]
+    assert (returns["due"], returns["status"], returns["done_on"]) == ("2027-01-08", "overdue", None)
+    assert returns["standing"] == "overdue by 16 working days"
+    # Projected from the notification: 5 weeks (Mon 25 Jan) overdue, 6 weeks (Mon 1 Feb) due today.
+    assert rows["agencies_informed"]["standing"] == "overdue by 7 days"
+    assert (rows["panel_meetings_arranged"]["status"], rows["panel_meetings_arranged"]["standing"]) == (
+        "due", "due today")
+    # A calendar rule's margin is counted in working days while it is due (RAG), days once overdue.
+    chronologies = rows["chronologies"]  # 9 weeks: Mon 22 Feb
+    assert (chronologies["margin"], chronologies["margin_unit"]) == (15, "working_days")
+    assert (rows["agencies_informed"]["margin"], rows["agencies_informed"]["margin_unit"]) == (7, "days")
+
+
+def test_json_without_today_says_done_or_due(capsys):
+    out = run_json(["--regime", "wt2023", "--notified", "23/12/2026", "--decided", "20/01/2027",
+                    "--decision", "no_review"], capsys)
+    rows = {r["id"]: r for r in out["milestones"]}
+    assert rows["rapid_review"]["status"] == "done"
+    assert rows["rapid_review"]["standing"] == "done 20/01/2027, missed by 2 working days"
+    assert rows["agency_returns"]["status"] == "due"
+    assert rows["panel_notification"]["status"] == "done" and rows["panel_notification"]["met"] is None
+
+
+def test_the_table_lists_what_was_marked_done(capsys):
+    args = parse(["--regime", "wt2015", "--notified", "21/12/2026", "--decided", "11/01/2027",
+                  "--decision", "scr", "--done", "notify_scr_decision=19/01/2027"])
+    assert cmd.run(args) == 0
+    out = capsys.readouterr().out
+    assert "; done: Ofsted, DfE and the National Panel told of the SCR decision Tue 19/01/2027\n" in out
+    # Due Mon 18 Jan (5 working days after Mon 11): sent a working day late, shown without --today.
+    assert ("Mon 18/01/2027 *  Ofsted, DfE and the National Panel told of the SCR decision  "
+            "(done 19/01/2027, missed by 1 working day)") in out

@@ -145,9 +145,12 @@ def test_wt2023_case_over_christmas():
         # Stage 2: chronologies 6 weeks and reports 10 weeks after Fri 15 Jan.
         "agency_chronologies": date(2027, 2, 26),
         "agency_reports": date(2027, 3, 26),
-        # Publication projected at completion; 7 back: W14 T13 M12 (NI only) F9 T8 W7 Tue 6.
-        "report_to_panel": date(2027, 7, 6),
+        # Publication projected 7 working days after completion (F16 M19 T20 W21
+        # T22 F23 Mon 26), so the report to the Panel falls on completion day,
+        # after it in the list: never before the review it reports is done.
+        "report_to_panel": date(2027, 7, 15),
     }
+    assert [m.id for m in got][-2:] == ["review_completion", "report_to_panel"]
     assert {m.id for m in got if m.statutory} == {
         "panel_notification", "rapid_review", "review_completion", "report_to_panel",
     }

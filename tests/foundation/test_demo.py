@@ -39,9 +39,26 @@ def test_demo_runs_and_reruns_without_doing_anything_twice(tmp_path, samples_dir
     outbox = tmp_path / "ws" / "mail" / "west-sussex" / "outbox"
     files = sorted(p.name for p in (outbox / "new").iterdir())
     assert len(files) >= sent
+    deadlines = out.split("Deadlines, met or missed")[1]
+    # The decision recorded on 16/02/2026 and the notification the Chair approved that day: met.
+    assert re.search(r"met +Chair's decision on a serious case review \(statutory\): due 19/02/2026, "
+                     r"done 16/02/2026, met with 3 days to spare", deadlines)
+    assert re.search(r"met +Ofsted, DfE and the National Panel told of the SCR decision \(statutory\): "
+                     r"due 23/02/2026, done 16/02/2026, met with 5 working days to spare", deadlines)
+    # Returns the seeded case's agencies never sent: missed, counted in the rule's working days.
+    assert re.search(r"MISSED Scoping returns due from agencies: due 02/02/2026, overdue by \d+ working days",
+                     deadlines)
 
     second = _demo(tmp_path / "ws", samples_dir)
     assert second.returncode == 0, second.stderr[-2000:]
     assert _count(r"Messages handled this run: (\d+)", second.stdout) == 0
     assert "14 recognised as already handled" in second.stdout
     assert sorted(p.name for p in (outbox / "new").iterdir()) == files
+
+
+def test_the_demo_shows_a_held_message_settled_by_the_business_managers_reply(tmp_path, samples_dir):
+    out = _demo(tmp_path / "ws", samples_dir).stdout
+    part = out.split("A held message, settled by the business manager's reply:", 1)[1]
+    assert "HOLD-" in part and "replied 'NOT KNOWN'" in part and "is now 'not known'" in part
+    again = _demo(tmp_path / "ws", samples_dir).stdout
+    assert "already done on an earlier run" in again.split("settled by the business manager's reply:", 1)[1]

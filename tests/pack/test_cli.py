@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from docx import Document
 
 from mailbot.cli import main
@@ -15,6 +17,8 @@ def test_case_front_sheet_and_pack_from_the_command_line(rt, database_url, tmp_p
     out = capsys.readouterr().out
     assert f"{REFERENCE} (WSSCB)" in out and "child EN" in out
     assert "Scoping returns due from agencies" in out and "02/02/2026" in out
+    assert "done 10/02/2026, met with 6 days to spare" in out  # the Chair's decision
+    assert re.search(r"Scoping returns due from agencies +02/02/2026 +overdue by \d+ working days", out)
     paragraphs = " ".join(p.text for p in Document(str(tmp_path / "front.docx")).paragraphs)
     assert "CASE FILE FRONT SHEET" in paragraphs
 

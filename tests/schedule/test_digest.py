@@ -130,3 +130,74 @@ def test_digest_disabled_sends_nothing(make_board):
     b.restart()
     b.one_pass()
     assert b.outbox("digest") == []
+
+
+def test_digest_says_once_which_deadlines_were_missed_since_the_last(make_board):
+    from mailbot.store.models import Case
+
+    b = make_board(london(D(2026, 2, 16), 7))
+    b.deliver(REFERRAL)  # WS-2026-0001: scoping requests Mon 16 Feb, returns due Mon 2 Mar
+    with b.store.transaction() as s:
+        s.execute(update(Case).values(notified_on=D(2026, 2, 2)))  # the Chair's decision due Mon 2 Mar
+    texts, htmls, subjects = {}, {}, {}
+    for day in (D(2026, 2, 27), D(2026, 3, 2), D(2026, 3, 3), D(2026, 3, 4)):
+        b.at(london(day, 9))
+        b.one_pass()
+        msg, texts[day], htmls[day] = _parts(b.outbox("digest")[-1])
+        subjects[day] = msg["Subject"]
+    missed = ("MISSED since the last digest: Scoping returns due from agencies, due 02/03/2026, not done; "
+              "Chair's decision on a serious case review (statutory), due 02/03/2026, not done")
+    assert missed in texts[D(2026, 3, 3)]
+    assert "deadlines missed since the last digest: 2" in texts[D(2026, 3, 3)]
+    assert subjects[D(2026, 3, 3)].endswith(", 2 deadlines missed")
+    assert not subjects[D(2026, 3, 4)].endswith("missed")
+    assert "Missed since the last digest:</b> Chair&#39;s decision on a serious case review (statutory)" in \
+        htmls[D(2026, 3, 3)] or "Missed since the last digest:</b> Chair's decision" in htmls[D(2026, 3, 3)]
+    for day in (D(2026, 2, 27), D(2026, 3, 2), D(2026, 3, 4)):  # due today is not missed; told once
+        assert "MISSED" not in texts[day] and "deadlines missed since the last digest: 0" in texts[day]
+    # Decided a day late, on Wed 4 Mar: Thursday's strip shows it done and missed, without a new line.
+    with b.store.transaction() as s:
+        s.execute(update(Case).values(decision="scr", decided_on=D(2026, 3, 4), stage="awaiting_notification"))
+    b.at(london(D(2026, 3, 5), 9))
+    b.one_pass()
+    _, text, html = _parts(b.outbox("digest")[-1])
+    assert "MISSED" not in text
+    assert "Chair&#39;s decision on a serious case review: missed" in html or \
+        "Chair's decision on a serious case review: missed" in html
+    assert "✗ Chair" in html
+
+
+def test_a_deadline_missed_over_a_weekend_and_met_late_is_told_on_monday(make_board):
+    from mailbot.store.models import Case
+
+    b = make_board(london(D(2026, 2, 16), 7))
+    b.deliver(REFERRAL)
+    with b.store.transaction() as s:
+        s.execute(update(Case).values(notified_on=D(2026, 1, 31)))  # decision due Sat 28 Feb
+    b.at(london(D(2026, 2, 27), 9))
+    b.one_pass()
+    with b.store.transaction() as s:  # decided on the Sunday, a day late
+        s.execute(update(Case).values(decision="scr", decided_on=D(2026, 3, 1), stage="awaiting_notification"))
+    b.at(london(D(2026, 3, 2), 9))
+    b.one_pass()
+    _, text, _ = _parts(b.outbox("digest")[-1])
+    assert ("MISSED since the last digest: Chair's decision on a serious case review (statutory), "
+            "due 28/02/2026, done 01/03/2026, missed by 1 day") in text
+
+
+def test_a_case_that_arrives_after_its_deadline_shows_it_missed_on_its_first_digest(make_board):
+    from mailbot.store.models import Case
+
+    b = make_board(london(D(2026, 3, 2), 7))
+    b.deliver(REFERRAL)  # opened Mon 2 Mar
+    with b.store.transaction() as s:
+        s.execute(update(Case).values(notified_on=D(2026, 1, 26)))  # the decision was due Thu 26 Feb
+    b.at(london(D(2026, 3, 2), 9))
+    b.one_pass()
+    _, text, _ = _parts(b.outbox("digest")[-1])
+    assert ("MISSED since the last digest: Chair's decision on a serious case review (statutory), "
+            "due 26/02/2026, not done") in text
+    b.at(london(D(2026, 3, 3), 9))
+    b.one_pass()
+    _, text, _ = _parts(b.outbox("digest")[-1])
+    assert "MISSED" not in text

@@ -129,12 +129,18 @@ def test_scr_from_decision_to_publication(swindon):
     b.send(f"Someone <{BM}>", f"DONE {ref} final report 12/06/2026", "", auth=fail)  # a forged business manager
     answers = [m.get_body(("plain",)).get_content() for m in _kind(b.mail(), "review_answer")]
     assert "Recorded for SW-2026-0001: First draft overview report to the Chair, done Friday 12 June 2026 " \
-           "(due 25/05/2026: 14 working days late)." in answers[0]
+           "(due 25/05/2026: missed by 18 days)." in answers[0]  # 14 weeks: counted in calendar days
     assert '"frist draft" is not a milestone' in answers[1] and len(answers) == 2
     assert [d for d in b.audit("milestone_done") if d.startswith("final_report")] == []
     b.day(dt.date(2026, 8, 14))
+    b.send(f"Nadia Coldharbour <{BM}>", f"DONE {ref} completion 27/02/2026", "")  # before the decision: refused
+    (refused,) = _kind(b.mail(), "review_answer")
+    assert ("\r\nNothing was recorded for SW-2026-0001: Completion of the review (27/02/2026) is dated before the "
+            "Chair's decision (02/03/2026): one of the dates is wrong.\r\n") in refused.get_body(("plain",)).get_content()
     b.send(f"Nadia Coldharbour <{BM}>", f"DONE {ref} completion", "")
-    b.mail()
+    (done,) = _kind(b.mail(), "review_answer")
+    # Decided Mon 2 March: six months is Wed 2 September; completed Fri 14 August.
+    assert "(due 02/09/2026: met with 19 days to spare)" in done.get_body(("plain",)).get_content()
 
     # Publication: too close is refused in one line; 3 September drafts the report to the Panel.
     b.day(dt.date(2026, 8, 17))
@@ -169,10 +175,11 @@ def test_scr_from_decision_to_publication(swindon):
         _data, rows, _child = front_sheet_for(s, b.rt, case)
         text = digest.render(b.rt, dt.date(2026, 8, 20))[1]
     first = next(r for r in rows if r.label.startswith("First draft"))
-    assert first.done == dt.date(2026, 6, 12) and first.status == "done late"
+    assert first.done == dt.date(2026, 6, 12) and first.status == "done 12/06/2026, missed by 18 days"
     report = next(r for r in rows if r.label.startswith("Report to Ofsted"))
-    assert report.due == dt.date(2026, 8, 24) and report.done == dt.date(2026, 8, 19) and report.status == "done"
+    assert report.due == dt.date(2026, 8, 24) and report.done == dt.date(2026, 8, 19)
+    assert report.status == "done 19/08/2026, met with 3 working days to spare"  # T20 F21 M24
     chron = next(r for r in rows if r.label.startswith("Agency chronologies"))
-    assert chron.done == dt.date(2026, 4, 28) and chron.status == "done late"
+    assert chron.done == dt.date(2026, 4, 28) and chron.status == "done 28/04/2026, missed by 8 days"  # due 20/04
     assert any(r.label == "Chronology: 2 of 2 answered" for r in rows)
     assert "Publication planned for 03/09/2026" in text
