@@ -100,7 +100,8 @@ def machine() -> str:
             f"{platform.platform()}")
 
 
-_TOKEN = re.compile(r"#[A-HJ-NP-Z2-9]{6}\b")
+#: Random per-database tokens in subjects: an approval's ``#K3M9QX``, a held message's ``HOLD-K3M9QX``.
+_TOKEN = re.compile(r"(#|\bHOLD-)[A-HJ-NP-Z2-9]{6}\b")
 _DIGEST_COUNTS = re.compile(r"(daily digest, [^:]+):.*")
 #: Emails of due work (chasing, digests): what they say, and whether a reminder is due at all,
 #: depends on when the pass runs relative to the mail, which faults shift. They are checked
@@ -112,7 +113,7 @@ _OUR_ID = re.compile(r"<\d{14}\.([a-z_]+)\.[0-9a-f]{8}((?:\.[a-z0-9-]+)?)@")
 def _purpose_of(raw: bytes) -> tuple[str, str, str, str]:
     """(Message-ID, kind, subject, answers) of an email at the server; random parts normalised."""
     h = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    subject = _TOKEN.sub("#TOKEN", " ".join(str(h["Subject"] or "").split()))
+    subject = _TOKEN.sub(r"\1TOKEN", " ".join(str(h["Subject"] or "").split()))
     subject = _DIGEST_COUNTS.sub(r"\1", subject)
     answers = _OUR_ID.sub(r"<ours.\1\2@", str(h["In-Reply-To"] or "").strip())
     return str(h["Message-ID"]).strip(), str(h["X-Mailbot-Kind"] or ""), subject, answers
