@@ -14,7 +14,8 @@ import sys
 
 from mailbot.errors import ConfigError, MailbotError
 
-COMMANDS = ["run", "demo", "config", "cases", "case", "pack", "status", "parse", "inspect", "timeline", "digest", "rekey"]
+COMMANDS = ["run", "demo", "config", "cases", "case", "pack", "status", "parse", "forms", "inspect",
+            "timeline", "digest", "rekey"]
 
 
 def build_parser() -> argparse.ArgumentParser:

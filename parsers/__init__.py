@@ -7,7 +7,8 @@ is (mail intake uses it too).
 
 from parsers.api import ParseResult, parse_document, read_document
 from parsers.engine import ExplainItem
-from parsers.mapping import FormMapping, load_mapping_file, load_mappings
+from parsers.loading import load_mapping_file, load_mappings
+from parsers.mapping import FormMapping
 from parsers.sniff import sniff_type
 
 __all__ = ["ExplainItem", "FormMapping", "ParseResult", "load_mapping_file", "load_mappings",

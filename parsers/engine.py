@@ -15,9 +15,12 @@ from typing import Any
 from mailbot.records import REASON_ORDER, RECORD_TYPES
 from parsers.document import Slot
 from parsers.labels import Hit, Locator
-from parsers.mapping import FieldSpec, FormMapping
+from parsers.mapping import FieldSpec, FormMapping, Repeat
+from parsers.repeats import block_spans
+from parsers.printed import Printed
 from parsers.reading import ValueReader
 from parsers.tables import read_table
+from parsers.tick_fields import TickFields
 
 log = logging.getLogger("mailbot.parsers")
 
@@ -33,13 +36,14 @@ class ExplainItem:
     note: str = ""
 
 
-class Engine:
+class Engine(TickFields):
     """Reads one document with one mapping into contract JSON."""
 
     def __init__(self, slots: list[Slot], mapping: FormMapping,
-                 form_fields: dict[str, str] | None = None) -> None:
+                 form_fields: dict[str, str] | None = None,
+                 printed: Printed | None = None) -> None:
         self.mapping = mapping
-        self.loc = Locator(slots, mapping)
+        self.loc = Locator(slots, mapping, printed)
         self.values = ValueReader(mapping)
         self.form_fields = form_fields or {}
         self.data: dict[str, Any] = {}
@@ -47,6 +51,8 @@ class Engine:
         self.warnings: list[str] = []
         #: choice_text fields whose answer only says "I agree with …".
         self.agreeing: set[str] = set()
+        #: Required fields a person should look at: not found, or read by a weak rule.
+        self.doubted: list[str] = []
 
     # --- the run -------------------------------------------------------------
 
@@ -58,24 +64,65 @@ class Engine:
             if spec.from_ or spec.join or spec.of or spec.value is not None or spec.agree_with:
                 derived.append((path, spec))
             if spec.value is None and not (spec.from_ or spec.join or spec.of):
-                _put(self.data, path, self.read(path, spec))
+                value = self._safely(path, self.read, path, spec)
+                if value in (None, []) and _get(self.data, path) not in (None, []):
+                    continue  # nothing found: a ``set:`` value stays
+                _put(self.data, path, value)
+        self._only_if()  # before join/from, so they never use what only_if blanks
         for path, spec in derived:
-            self._derive(path, spec)
+            self._safely(path, self._derive, path, spec)
         for path, spec in self.mapping.fields.items():
-            if spec.most_common and _get(self.data, path) is None:
-                _put(self.data, path, _most_common(self.data, spec.most_common))
+            if _get(self.data, path) not in (None, []):
+                continue
+            value = _most_common(self.data, spec.most_common) if spec.most_common else None
+            for other in spec.fallback:
+                value = value if value is not None else _get(self.data, other)
+            if value is None and spec.default is not None:
+                value = spec.default
+            if value is not None:
+                _put(self.data, path, value)
+                self._note(path, None, "fallback" if spec.fallback or spec.most_common
+                           else "default", True)
+        self._only_if()
+        weak = {i.field for i in self.explain if i.found and "(weak)" in (i.where or "")}
         for path, spec in self.mapping.fields.items():
-            if spec.only_if and _get(self.data, spec.only_if.field) != spec.only_if.equals:
-                _put(self.data, path, None)
+            if spec.required and path in weak and _get(self.data, path) not in (None, []):
+                self.doubted.append(path)
+                self.warnings.append(f"required field {path} was read by a weak rule; "
+                                     "please check it")
             if spec.required and _get(self.data, path) in (None, []):
+                self.doubted.append(path)
                 self.warnings.append(f"required field {path} was not found")
         if "reasons" in self.data and isinstance(self.data["reasons"], list):
             order = {code: i for i, code in enumerate(REASON_ORDER)}
-            self.data["reasons"].sort(key=lambda c: order.get(c, len(order)))
+            self.data["reasons"].sort(
+                key=lambda c: order.get(c, len(order)) if isinstance(c, str) else len(order))
         self._subrecords()
         for key in [k for k in self.data if k.startswith("_")]:
             del self.data[key]
         return self.data
+
+    def put(self, path: str, value: Any) -> None:
+        _put(self.data, path, value)
+
+    def _only_if(self) -> None:
+        for path, spec in self.mapping.fields.items():
+            if spec.only_if and _get(self.data, spec.only_if.field) != spec.only_if.equals:
+                _put(self.data, path, None)
+
+    def _safely(self, path: str, fn: Any, *args: Any) -> Any:
+        """One field's rule; a rule that fails leaves only that field blank, with a warning.
+
+        Mappings are data an admin writes: a combination no check foresaw
+        must cost one field, never the form (and never a traceback).
+        """
+        try:
+            return fn(*args)
+        except Exception as err:  # noqa: BLE001 - any failure of one rule
+            log.warning("field %s could not be read (%s)", path, type(err).__name__)
+            self.warnings.append(f"field {path} could not be read; it was left blank")
+            self._note(path, None, None, False, f"rule failed: {type(err).__name__}")
+            return None
 
     def _subrecords(self) -> None:
         """An optional sub-record (a referral's ``decision``) only when filled."""
@@ -94,13 +141,20 @@ class Engine:
 
     # --- one field -------------------------------------------------------------
 
-    def read(self, path: str, spec: FieldSpec) -> Any:
+    def read(self, path: str, spec: FieldSpec, within: tuple[int, int] | None = None) -> Any:
+        """One field, looked for in its section (inside ``within``, a block, when given)."""
         span = self.loc.span(spec.section)
+        if span is not None and within is not None:
+            span = (max(span[0], within[0]), min(span[1], within[1]))
+            span = span if span[0] < span[1] else None
         if span is None:
             self._note(path, None, None, False, f"section {spec.section} not found")
-            return [] if spec.type in ("tick_list", "table", "person_list") or spec.items else None
+            return [] if spec.type in ("tick_list", "table", "person_list", "lines") or \
+                spec.items or spec.repeat else None
         if spec.items:
             return self._items(path, spec, span)
+        if spec.repeat:
+            return self._blocks(path, spec.repeat, span)
         if spec.type in ("choice", "tick_list"):
             return self._ticks(path, spec, span)
         if spec.type == "table":
@@ -116,7 +170,9 @@ class Engine:
         loose = spec.answer in ("below", "right") or "para"
         for label in spec.labels:
             for hit in self.loc.find_all(label, *span, loose=loose):
-                raw, where = self.loc.answer(hit, spec.answer)
+                raw, where = self.loc.answer(hit, spec.answer, span[1])
+                if spec.answer != "auto" and not (raw or "").strip():
+                    raw, where = self.loc.answer(hit, "auto", span[1])  # not the usual layout
                 value = self.values.convert(raw, spec, path, self.warnings)
                 if value is None and spec.agree and self.values.has_phrase(raw, spec.agree):
                     self.agreeing.add(path)
@@ -125,64 +181,30 @@ class Engine:
                     return value
                 first = first or (hit, where)
         self._note(path, first[0].label if first else None, first[1] if first else None, False)
-        return [] if spec.type == "person_list" else None
-
-    def _ticks(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> Any:
-        group = {self.values.norm_label(x) for x in spec.labels}
-        ticked: list[tuple[int, str, Hit]] = []
-        for code, labels in spec.option_map().items():
-            for label in labels:
-                hit = self.loc.find_one(label, *span, loose=True)
-                if hit is not None:
-                    if self.loc.ticked(hit, group):
-                        ticked.append((hit.slot.index, code, hit))
-                    break
-        if spec.type == "choice":
-            ticked.sort(key=lambda t: t[0])
-            if len(ticked) > 1:
-                self.warnings.append(f"more than one box ticked for {path}; the first was taken")
-            if not ticked:
-                self._note(path, None, None, False)
-                return None
-            _, code, hit = ticked[0]
-            self._note(path, hit.label, hit.slot.where, True)
-            if spec.detail and spec.detail.field:
-                detail = self._detail(hit, spec, group)
-                _put(self.data, spec.detail.field, detail)
-                self._note(spec.detail.field, hit.label, hit.slot.where, detail is not None)
-            return code
-        out: list[Any] = []
-        for _, code, hit in ticked:
-            if spec.item_key:
-                other = code in spec.other or hit.label in spec.other
-                name = self._detail(hit, spec, group) if other else None
-                out.append({spec.item_key: name or hit.label})
-            else:
-                out.append(code)
-        self._note(path, spec.labels[0] if spec.labels else "tick boxes",
-                   ticked[0][2].slot.where if ticked else None, bool(out))
-        return out
-
-    def _detail(self, hit: Hit, spec: FieldSpec, group: set[str]) -> str | None:
-        text = hit.rest
-        prefixes = spec.detail.prefixes if spec.detail else []
-        text = self.values.strip_prefixes(text, prefixes)
-        value = self.values.text(text, spec)
-        if value is None:
-            value = self.values.text(self.loc.row_detail(hit, group), spec)
-        return value
+        return [] if spec.type in ("person_list", "lines") else None
 
     def _items(self, path: str, spec: FieldSpec, span: tuple[int, int]) -> list[dict]:
         out = []
         for n, item in enumerate(spec.items):
             entry: dict[str, Any] = dict(item.set)
             for key, sub in item.fields.items():
-                sub_span = self.loc.span(sub.section) if sub.section else span
-                sub_spec = sub if sub.section is None else sub.model_copy(update={"section": None})
-                entry[key] = self.read(f"{path}[{n}].{key}", sub_spec) if sub_span else None
+                entry[key] = self.read(f"{path}[{n}].{key}", sub, span)
             if item.skip_if_blank and all(entry.get(k) in (None, "") for k in item.skip_if_blank):
                 continue
             out.append(entry)
+        return out
+
+    def _blocks(self, path: str, repeat: Repeat, span: tuple[int, int]) -> list[dict]:
+        """One entry per repeated block; each field read inside its own block only."""
+        out = []
+        for n, block in enumerate(block_spans(self.loc, repeat, span)):
+            entry: dict[str, Any] = dict(repeat.set)
+            for key, sub in repeat.fields.items():
+                entry[key] = self.read(f"{path}[{n}].{key}", sub, block)
+            keys = repeat.skip_if_blank or list(repeat.fields)
+            if any(entry.get(k) not in (None, "", []) for k in keys):
+                out.append(entry)
+        self._note(path, "repeated blocks", f"{len(out)} block(s)", bool(out))
         return out
 
     def _derive(self, path: str, spec: FieldSpec) -> None:
@@ -211,7 +233,9 @@ class Engine:
 def _put(data: dict, path: str, value: Any) -> None:
     parts = path.split(".")
     for part in parts[:-1]:
-        data = data.setdefault(part, {})
+        if not isinstance(data.get(part), dict):
+            data[part] = {}  # a mapping's ``set:`` may have put a plain value here
+        data = data[part]
     data[parts[-1]] = value
 
 

@@ -1,24 +1,18 @@
 """The form-mapping schema: how one board's form maps onto the record contract.
 
 A mapping is data an admin writes (``config/forms/<board>/<form>.yaml``);
-the generic engine follows it.  Validation happens once, at load, and a bad
-file fails with every problem listed (file, key path, reason) so an admin
-can fix them all in one go.
+the generic engine follows it.  Reading and checking the files is
+``parsers.loading``'s (every problem listed, one line each).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from mailbot.errors import ConfigError
-from mailbot.records import RECORD_TYPES
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FieldType = Literal["text", "date", "yes_no", "choice", "tick_list", "table", "choice_text",
-                    "filled", "person_list", "date_text", "time"]
+                    "filled", "person_list", "date_text", "time", "lines"]
 
 
 class _Strict(BaseModel):
@@ -84,16 +78,29 @@ class FieldSpec(_Strict):
     form_fields: list[str] = Field(default_factory=list)
     #: When nothing is found: the most common value of ``list.key`` (ties: first).
     most_common: str | None = None
+    #: When nothing is found: this value (a ``set:`` value is kept the same way).
+    default: Any = None
+    #: When nothing is found: the first of these fields that has a value.
+    fallback: list[str] = Field(default_factory=list)
+    #: A block of questions asked once per agency ("Service 1", "Service 2"…).
+    repeat: "Repeat | None" = None
+    #: ``lines``: one entry per line, split at ``split`` into these keys in order
+    #: (key -> text | date); whatever is left goes to the last key.
+    parts: dict[str, Literal["text", "date"]] = Field(default_factory=dict)
+    split: str = ","
 
     @model_validator(mode="after")
     def _needs(self) -> "FieldSpec":
-        derived = self.value is not None or self.from_ or self.join or self.of or self.items
+        derived = (self.value is not None or self.from_ or self.join or self.of or self.items
+                   or self.repeat)
         if self.type in ("choice", "tick_list") and not self.options:
             raise ValueError(f"a {self.type} field needs options")
         if self.type == "table" and not self.columns:
             raise ValueError("a table field needs columns")
         if self.type == "choice_text" and not self.choices:
             raise ValueError("a choice_text field needs choices")
+        if self.type == "lines" and not self.parts:
+            raise ValueError("a lines field needs parts (the keys each line splits into)")
         if self.type == "filled" and not self.of:
             raise ValueError("a filled field needs 'of' (the fields it looks at)")
         if not derived and not self.labels and not self.form_fields and self.type not in (
@@ -113,6 +120,21 @@ class ItemSpec(_Strict):
     set: dict[str, Any] = Field(default_factory=dict)
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     #: Leave the entry out when all of these read blank.
+    skip_if_blank: list[str] = Field(default_factory=list)
+
+
+class Repeat(_Strict):
+    """A block of questions repeated under numbered headings, one list entry each.
+
+    ``start`` phrases mark where each block begins; ``#`` (or a lone ``N``)
+    stands for its number: ``["Service #", "Agency N"]``.  A block ends at
+    the next block or section; a blank answer never reads into the next block.
+    """
+
+    start: list[str] = Field(min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec] = Field(min_length=1)
+    #: Leave a block out when all of these read blank (default: all its fields).
     skip_if_blank: list[str] = Field(default_factory=list)
 
 
@@ -148,92 +170,10 @@ class FormMapping(_Strict):
     #: Lines dropped from any answer ("(Please continue on a separate sheet…)").
     ignore_lines: list[str] = Field(default_factory=list)
     fields: dict[str, FieldSpec]
+    #: The board's blank form (relative to this file): text printed on it is never an answer.
+    blank_form: str | None = None
     source: str | None = Field(default=None, exclude=True)
 
     @property
     def board(self) -> str:
         return self.id.split("/", 1)[0]
-
-    @model_validator(mode="after")
-    def _check_paths(self) -> "FormMapping":
-        record = RECORD_TYPES[self.form_type]
-        problems = [f"fields.{path}: {why}" for path, why in _unknown_paths(record, self)]
-        if problems:
-            raise ValueError("; ".join(problems))
-        for name, spec in self.fields.items():
-            if spec.section and spec.section not in self.sections:
-                raise ValueError(f"fields.{name}: section {spec.section!r} is not "
-                                 f"defined under 'sections'")
-        return self
-
-
-def _unknown_paths(record: type[BaseModel], mapping: FormMapping) -> list[tuple[str, str]]:
-    """Field paths in the mapping that the record contract does not have."""
-    out = []
-    for path in list(mapping.fields) + list(mapping.set):
-        if path.startswith("_"):
-            continue  # a scratch field: read and used by others, never output
-        model: Any = record
-        for part in path.split("."):
-            info = getattr(model, "model_fields", {}).get(part)
-            if info is None:
-                out.append((path, f"the {mapping.form_type} record has no field {path!r}"))
-                break
-            model = _inner_model(info.annotation)
-    return out
-
-
-def _inner_model(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return annotation if isinstance(annotation, type) else None
-
-
-def _problems(file: str, err: ValidationError) -> list[tuple[str, str, str]]:
-    out = []
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top)"
-        out.append((file, key, e["msg"].removeprefix("Value error, ")))
-    return out
-
-
-def _read(path: Path) -> tuple[FormMapping | None, list[tuple[str, str, str]]]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        return None, [(str(path), "(file)", f"cannot read: {err.strerror}")]
-    except yaml.YAMLError as err:
-        return None, [(str(path), "(file)", f"not valid YAML: {err}".splitlines()[0])]
-    if not isinstance(raw, dict):
-        return None, [(str(path), "(top)", "a form mapping must be a mapping of keys")]
-    try:
-        mapping = FormMapping.model_validate(raw)
-    except ValidationError as err:
-        return None, _problems(str(path), err)
-    mapping.source = str(path)
-    return mapping, []
-
-
-def load_mapping_file(path: Path | str) -> FormMapping:
-    """Load and validate one mapping file (ConfigError lists every problem)."""
-    return load_mappings([Path(path)])[0]
-
-
-def load_mappings(paths: Sequence[Path | str]) -> list[FormMapping]:
-    """Load every mapping; one ConfigError listing all problems in all files."""
-    mappings: list[FormMapping] = []
-    problems: list[tuple[str, str, str]] = []
-    for path in paths:
-        mapping, found = _read(Path(path))
-        problems += found
-        if mapping is not None:
-            mappings.append(mapping)
-    seen: dict[str, str] = {}
-    for m in mappings:
-        if m.id in seen:
-            problems.append((m.source or "?", "id", f"form id {m.id!r} also in {seen[m.id]}"))
-        seen[m.id] = m.source or "?"
-    if problems:
-        raise ConfigError(f"{len(problems)} problem(s) in form mappings", problems)
-    return mappings

@@ -189,7 +189,7 @@ class _Builder:
                 cells = []
                 for pc in row:
                     if id(pc) not in made:
-                        made[id(pc)] = Cell("\n".join(_join(pc.lines, pc.right, False)))
+                        made[id(pc)] = Cell("\n".join(_join(pc.lines, pc.right, True)))
                     cells.append(made[id(pc)])
                 rows.append(cells)
             out.append(Table(rows))

@@ -11,12 +11,14 @@ import re
 from typing import Any
 
 from parsers.mapping import FieldSpec, FormMapping
-from parsers.values import (DEFAULT_FILLER, clean_text, find_email, find_phone, normalise,
-                            normalise_label, parse_date, parse_time, text_value, yes_no)
+from parsers.repeats import split_lines
+from parsers.values import (DEFAULT_FILLER, as_written, clean_text, find_email, find_phone,
+                            normalise, normalise_label, parse_date, parse_time, text_value,
+                            yes_no)
 
 _PERSON = (re.compile(r"^(?P<name>.+?)\s*\((?P<date>[^()]+)\)\s*$"),
            re.compile(r"^(?P<name>.+?)\s*[,–—-]\s*(?:(?:dob|born|d\.o\.b\.?)\s*:?\s*)?"
-                      r"(?P<date>[^,]+)$", re.I))
+                      r"(?P<date>.+)$", re.I))
 
 
 class ValueReader:
@@ -46,12 +48,14 @@ class ValueReader:
     def convert(self, raw: str | None, spec: FieldSpec, path: str,
                 warnings: list[str]) -> Any:
         """One answer as the field's type; unreadable values warn by field name."""
-        text = self.text(raw, spec)
         kind = spec.type
-        if kind in ("text", "date_text"):
+        if kind == "date_text":  # the date as written, "N/K" included (contract)
+            return as_written(self._drop_ignored(raw)) if raw is not None else None
+        text = self.text(raw, spec)
+        if kind == "text":
             return text
         if text is None:
-            return [] if kind == "person_list" else None
+            return [] if kind in ("person_list", "lines") else None
         if kind == "date":
             value = parse_date(text)
             if value is None:
@@ -68,6 +72,8 @@ class ValueReader:
             return None
         if kind == "person_list":
             return self.people(text, spec)
+        if kind == "lines":
+            return split_lines(text, spec, self.filler)
         return text
 
     @staticmethod

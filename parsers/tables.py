@@ -13,7 +13,7 @@ from parsers.document import Table
 from parsers.labels import Locator, _after_label
 from parsers.mapping import FieldSpec
 from parsers.reading import ValueReader
-from parsers.values import clean_text, normalise_label, parse_date, parse_time
+from parsers.values import as_written, normalise_label, parse_date, parse_time
 
 
 def _header(table: Table, spec: FieldSpec, loc: Locator) -> tuple[int, dict[str, int]] | None:
@@ -59,7 +59,7 @@ def read_table(loc: Locator, spec: FieldSpec, span: tuple[int, int], values: Val
                 if column.type == "date":
                     entry[key] = parse_date(text)
                     if column.text_to:
-                        entry[column.text_to] = clean_text(raw)
+                        entry[column.text_to] = as_written(raw)
                     if text and entry[key] is None and not column.text_to:
                         warnings.append(f"could not read a full date in {path}")
                 elif column.type == "time":

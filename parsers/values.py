@@ -28,19 +28,39 @@ UNTICK_MARKS = frozenset({"", "☐", "no", "n", "\uf0a8", "\uf06f", "□"})
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 _NUMERIC = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{2}|\d{4})$")
-_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+#: A PDF's text may lose the space between month and day ("December25, 2025").
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s*(?:of\s+)?([a-z]+)\.?,?\s*(\d{2}|\d{4})$")
+_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 #: A word; a dotted abbreviation (``D.O.B.``, ``e.g.``) counts as one word.
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[\w&]+(?:['’‘][\w&]+)*")
+_GLUED = re.compile(r"(?<=\w)\((\w{1,3})\)")
 _DROPPED = ("'", "’", "‘", ".")  # apostrophes and dots inside a token
 
 
 def tokens(text: str) -> list[re.Match[str]]:
     """Word tokens of ``text`` with their positions (apostrophes inside words kept)."""
     return list(_TOKEN.finditer(text))
+
+
+def word_end(text: str, n: int) -> int:
+    """Where the ``n``-th word of ``text`` ends (only the first ``n`` words are scanned)."""
+    end = i = 0
+    for m in _TOKEN.finditer(text):
+        a, b = m.start(), m.end()
+        if 0 < a - 1 and text[a - 1] == "(" and text[a - 2:a - 1].isalnum() \
+                and text[b:b + 1] == ")" and b - a <= 3:
+            end = b + 1  # "Parent(s)": the "(s)" belongs to the word before
+            if i == n:
+                return end
+            continue
+        i += 1
+        if i == n + 1:
+            return end
+        end = b
+    return end
 
 
 def normalise(text: str) -> str:
@@ -54,6 +74,8 @@ def normalise(text: str) -> str:
     final sigma, and a joining space ends its look-around as the token's
     own edge would.
     """
+    if "(" in text:  # "Parent(s)" is the word "Parents"; a spaced "(hint)" stays apart
+        text = _GLUED.sub(r"\1", text)
     out = " ".join(_TOKEN.findall(text)).lower()
     for mark in _DROPPED:
         if mark in out:
@@ -71,6 +93,7 @@ def normalise_label(label: str) -> str:
     Cached: labels come from the mappings (a few hundred), and the table
     and label lookups ask for the same ones thousands of times a form.
     """
+    label = _GLUED.sub(r"\1", label) if "(" in label else label
     return normalise(_PARENS.sub(" ", label)) or normalise(label)
 
 
@@ -98,6 +121,12 @@ def is_filler(text: str, filler: tuple[str, ...] = DEFAULT_FILLER) -> bool:
         if stripped == f or (f_norm and norm == f_norm):
             return True
     return not norm and stripped in {"", "-", "--", "—", "–", "/"} or norm in PLACEHOLDERS
+
+
+def as_written(text: str | None) -> str | None:
+    """A cell as written (filler kept, e.g. ``N/K``); Word's placeholder text is blank."""
+    cleaned = clean_text(text)
+    return None if cleaned is None or normalise(cleaned) in PLACEHOLDERS else cleaned
 
 
 def text_value(text: str | None, filler: tuple[str, ...] = DEFAULT_FILLER) -> str | None:

@@ -32,13 +32,15 @@ def _explain_lines(result) -> list[str]:
     lines = [f"form: {result.form_id} (read as {result.source_type})"]
     width = max((len(i.field) for i in result.explain), default=10)
     for item in result.explain:
+        note = f"  {item.note}" if item.note else ""
         if item.found:
             lines.append(f"  {item.field:<{width}}  <- {item.label or '(derived)'!s}"
-                         f"  [{item.where or '-'}]")
+                         f"  [{item.where or '-'}]{note}")
+        elif item.label:
+            at = f" at {item.where}" if item.where else ""
+            lines.append(f"  {item.field:<{width}}  label {item.label!r}{at}, answer blank{note}")
         else:
-            where = f"  label {item.label!r} at {item.where}, answer blank" if item.label else \
-                "  NOTHING FOUND"
-            lines.append(f"  {item.field:<{width}}  {where}{'  ' + item.note if item.note else ''}")
+            lines.append(f"  {item.field:<{width}}  NOTHING FOUND{note}")
     return lines
 
 

@@ -84,6 +84,8 @@ class FormOutcome:
     sha256: str = ""
     data: bytes = b""
     sniffed: str = "unknown"
+    #: Required fields the reader did not find or found only by a weak rule (names only).
+    doubted: list[str] = field(default_factory=list)
 
     @property
     def form_type(self) -> str | None:

@@ -94,7 +94,8 @@ def read_forms(board: FormSource, msg: MailMessage, case_passwords: list[str]) -
             out.append(FormOutcome(att.filename, error=str(err), error_kind=err.kind, sha256=sha,
                                    data=att.data, sniffed=kind))
             continue
-        out.append(FormOutcome(att.filename, record=result.record, sha256=sha, data=att.data, sniffed=kind))
+        out.append(FormOutcome(att.filename, record=result.record, sha256=sha, data=att.data,
+                               sniffed=kind, doubted=result.doubted))
     return out
 
 

@@ -178,7 +178,7 @@ def _approve(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMe
 
 
 def _decide(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMessage, row_id: int) -> Outcome:
-    from mailbot.workflow.decisions import record_decision
+    from mailbot.workflow.decisions import decision_date_problem, record_decision
 
     vocab = rt.board.regime.vocabulary
     short = vocab.alternative_review_short
@@ -186,13 +186,16 @@ def _decide(s: Session, rt: BoardRuntime, draft: Draft, case: Case, msg: MailMes
     got = answers.read_decision(msg.new_text, (short, label) if short else None)
     if got.decision is None:
         return _refuse(s, rt, msg, draft, case, got.why or "the decision could not be read", row_id)
-    draft.status, draft.decided_at = ANSWERED, utc(rt.now())
     chair = rt.board.config.chair
     decision = Decision(board=rt.slug, form="chair-reply",
                         subgroup=SubgroupDecision(review_type=got.detail if got.decision == "alternative_review"
                                                   else None),
                         chair=ChairDecision(decision=got.decision, name=chair.name, date=rt.today(),
                                             reasons=got.detail if got.decision == "no_review" else None))
+    wrong_dates = decision_date_problem(rt, case, decision)
+    if wrong_dates is not None:  # nothing recorded, nothing drafted: a person settles the dates
+        return _refuse(s, rt, msg, draft, case, wrong_dates, row_id)
+    draft.status, draft.decided_at = ANSWERED, utc(rt.now())
     s.add(Record(board=rt.slug, case_id=case.id, form_type="decision", form_id="chair-reply",
                  data=decision.model_dump(mode="json"), created_at=utc(rt.now())))
     record_decision(s, rt, case, decision, source="chair_reply", reviewers=got.reviewers)

@@ -62,6 +62,13 @@ def handle_referral(s: Session, rt: BoardRuntime, msg: MailMessage, cls: Classif
     reply(s, rt, "intake/referral-ack", kind="acknowledgement", to=msg.from_addr,
           dedupe_key=f"ack:{msg_row_id}", in_reply_to=msg.message_id, references=msg.references,
           case=case, context={"case": case, "sender_name": msg.from_name})
+    if form.doubted:  # a person looks at exactly these fields (named, never their values)
+        notify_business_managers(
+            s, rt, dedupe_key=f"doubted-fields:{case.reference}", case=case,
+            headline="Some fields of the referral form need checking",
+            reason="The form reader did not find these required fields, or found them only "
+                   "by a weak rule: please check them on the form.",
+            details=list(form.doubted))
     unknown = send_scoping_requests(s, rt, case, record)
     if unknown:
         notify_business_managers(

@@ -157,6 +157,10 @@ def test_a_chair_reply_deciding_before_the_recorded_notification_is_held_with_on
         assert case.decision is None and case.decided_on is None
         held = s.scalars(select(MessageSeen).where(MessageSeen.outcome == "needs-attention")).all()
     assert [h.reason for h in held if "dated before" in (h.reason or "")] == [
-        "mailbot could not handle this message: The Chair's decision (16/02/2026) is dated before the "
+        "Chair's reply not acted on: The Chair's decision (16/02/2026) is dated before the "
         "notification (02/03/2026): one of the dates is wrong"]
     assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # a refusal, not a failure
+    refusals = _drafts(rt, ref)[0].refusals
+    assert len(refusals) == 1 and "is dated before the notification (02/03/2026)" in refusals[0]
+

@@ -100,7 +100,7 @@ def machine() -> str:
             f"{platform.platform()}")
 
 
-#: Random per-database tokens in subjects: an approval's ``#K3M9QX``, a held message's ``HOLD-K3M9QX``.
+#: Random tokens in subjects: a draft's (``#K3M9QX``) and a held message's notice's (``HOLD-K3M9QX``).
 _TOKEN = re.compile(r"(#|\bHOLD-)[A-HJ-NP-Z2-9]{6}\b")
 _DIGEST_COUNTS = re.compile(r"(daily digest, [^:]+):.*")
 #: Emails of due work (chasing, digests): what they say, and whether a reminder is due at all,

@@ -33,6 +33,8 @@ def test_shipped_boards_load_with_their_forms_and_rules():
     assert (bf.regime.vocabulary.subgroup, bf.regime.vocabulary.alternative_review_short) == (
         "Learning and Improvement Sub-Group (LISG)", "CPIR")
     assert bf.regime.milestone("chair_decision").offset == ws.regime.milestone("chair_decision").offset
+    assert bf.regime.events["subgroup_met"].label == "the LISG meeting"
+    assert bf.regime.events["subgroup_met"].not_before == ws.regime.events["subgroup_met"].not_before
 
 
 def test_config_check_passes_on_every_shipped_board():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.dovecot_conf import dovecot_version, parse_dovecot_version, render_dovecot_conf
+from tests.plugins.dovecot_conf import Unprivileged, dovecot_version, parse_dovecot_version, render_dovecot_conf
 from tests.plugins.oauth2_introspection import token_owner
 
 
@@ -31,21 +31,44 @@ def test_dovecot_24_config_starts_with_its_version() -> None:
     assert second.startswith("dovecot_storage_version = 2.4.")
 
 
-def test_installed_dovecot_accepts_the_config_as_a_loopback_server(tmp_path: Path) -> None:
-    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+def _installed_version() -> tuple[int, int]:
+    return dovecot_version(shutil.which("dovecot") or "/usr/sbin/dovecot")
+
+
+def _setting(conf: Path, name: str) -> str:
+    """``name`` as the installed Dovecot reads it from ``conf``."""
     doveconf = shutil.which("doveconf") or "/usr/bin/doveconf"
+    done = subprocess.run([doveconf, "-c", str(conf), "-h", name], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_installed_dovecot_accepts_the_config_as_a_loopback_server(tmp_path: Path) -> None:
     conf = tmp_path / "dovecot.conf"
-    conf.write_text(render_dovecot_conf(dovecot_version(binary), tmp_path, 1143, "http://127.0.0.1:9/i"))
+    conf.write_text(render_dovecot_conf(_installed_version(), tmp_path, 1143, "http://127.0.0.1:9/i"))
 
     def setting(name: str) -> str:
-        done = subprocess.run([doveconf, "-c", str(conf), "-h", name], capture_output=True, text=True, timeout=30)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+        return _setting(conf, name)
 
+    assert setting("default_login_user") == "dovenull"  # started as root: the package's own users
+    assert setting("default_internal_user") == "dovecot"
     assert setting("listen") == "127.0.0.1"
     assert setting("ssl") == "no"
     assert setting("base_dir") == f"{tmp_path}/run"
     assert setting("first_valid_uid") == "1"
+
+
+def test_unprivileged_config_runs_everything_as_one_user(tmp_path: Path) -> None:
+    """Not root, Dovecot cannot switch users: its own processes and the mail users are all the one user."""
+    conf = tmp_path / "dovecot.conf"
+    conf.write_text(render_dovecot_conf(_installed_version(), tmp_path, 1143, "http://127.0.0.1:9/i",
+                                        run_as=Unprivileged(user="nobody", group="nogroup", uid=65534)))
+    assert _setting(conf, "default_login_user") == "nobody"
+    assert _setting(conf, "default_internal_user") == "nobody"
+    assert _setting(conf, "default_internal_group") == "nogroup"
+    assert _setting(conf, "first_valid_uid") == "65534"  # mail users: that uid and no other
+    assert _setting(conf, "last_valid_uid") == "65534"
+    assert _setting(conf, "listen") == "127.0.0.1"
 
 
 def test_introspection_knows_a_token_only_as_its_users_password(tmp_path: Path) -> None:

@@ -214,6 +214,8 @@ def test_the_body_is_found() -> None:
 # ------------------------------------------------------------------ normalise
 
 def _reference_normalise(text: str) -> str:
+    """The token-by-token version; a plural in brackets (``group(s)``) is one word in both."""
+    text = re.sub(r"(?<=\w)\((\w{1,3})\)", r"\1", text)
     drop = str.maketrans("", "", "'’‘.")
     return " ".join(m.group().lower().translate(drop) for m in values._TOKEN.finditer(text))
 

@@ -63,7 +63,7 @@ def test_explain_names_labels_and_locations_never_values() -> None:
     result = _parse(data, "referral-01.docx", explain=True)
     by_field = {i.field: i for i in result.explain}
     assert by_field["child.full_name"].label == "Child’s full name"
-    assert by_field["child.full_name"].where == "table 3 row 2 cell 2"
+    assert by_field["child.full_name"].where == "table 3 row 2 cell 2 (cell to the right)"
     assert not by_field["child.school"].found
     record = result.record.model_dump(mode="json")
     values = {v for v in (record["child"]["full_name"], record["notifier"]["name"]) if v}

@@ -24,8 +24,12 @@ XOAUTH2 token checked by the passdb   ``oauth2_introspection_url``: asked of
 What the server is: IMAP on 127.0.0.1 only, on the port given, no SSL,
 plaintext login allowed (loopback only), one passwd-file per user under
 ``root/users`` (users with an unprivileged uid and a home under
-``root/home``, Maildir in it), run/state/log all under ``root``, started as
-root with the package's own ``dovenull``/``dovecot`` users. Capabilities
+``root/home``, Maildir in it), run/state/log all under ``root``. Started as
+root it uses the package's own ``dovenull``/``dovecot`` users; started as an
+ordinary user (``run_as``) everything runs as that user, as Dovecot's
+"rootless" setup does: the login and internal users are that user (the
+master cannot chown ``run/login`` to ``dovenull``), the mail users share its
+uid (``first_valid_uid``/``last_valid_uid`` admit only it), no chroot. Capabilities
 (IDLE, MOVE, UIDPLUS, CONDSTORE, QRESYNC) are Dovecot's defaults in both.
 """
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 # The 2.4 syntax we write is 2.4.0's; every 2.4.x reads it (with 2.4.0's defaults).
@@ -53,11 +58,23 @@ def parse_dovecot_version(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def render_dovecot_conf(version: tuple[int, int], root: Path, port: int, introspection_url: str = "") -> str:
+@dataclass(frozen=True)
+class Unprivileged:
+    """The ordinary user a non-root test run starts Dovecot as (it cannot switch users)."""
+
+    user: str
+    group: str
+    uid: int
+
+
+def render_dovecot_conf(version: tuple[int, int], root: Path, port: int, introspection_url: str = "",
+                        run_as: Unprivileged | None = None) -> str:
     """dovecot.conf for a loopback IMAP server on ``port`` keeping everything under ``root``.
 
     ``introspection_url``: 2.4 only, where XOAUTH2 tokens are checked
     (tests/plugins/oauth2_introspection.py); 2.3 checks them against the passdb.
+    ``run_as``: None when started as root (the config is then exactly the
+    root one); otherwise every process runs as that user.
     """
     if version[:2] not in ((2, 3), (2, 4)):
         raise RuntimeError(f"Dovecot {version[0]}.{version[1]} is not supported by the test config (2.3 or 2.4)")
@@ -81,10 +98,7 @@ def render_dovecot_conf(version: tuple[int, int], root: Path, port: int, introsp
         "auth_mechanisms = plain login xoauth2",
         "auth_failure_delay = 0",
         "login_trusted_networks = 127.0.0.0/8",
-        "default_login_user = dovenull",
-        "default_internal_user = dovecot",
-        "default_internal_group = dovecot",
-        "first_valid_uid = 1",
+        *(_users_as_root() if run_as is None else _users_as(run_as)),
         *(["mail_driver = maildir", "mail_path = ~/Maildir"] if v24 else ["mail_location = maildir:~/Maildir"]),
         "shutdown_clients = yes",
         "imap_idle_notify_interval = 1 mins",
@@ -136,3 +150,20 @@ def render_dovecot_conf(version: tuple[int, int], root: Path, port: int, introsp
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _users_as_root() -> list[str]:
+    """Root switches to the package's users; mail users are any uid but root's."""
+    return ["default_login_user = dovenull",
+            "default_internal_user = dovecot",
+            "default_internal_group = dovecot",
+            "first_valid_uid = 1"]
+
+
+def _users_as(run_as: Unprivileged) -> list[str]:
+    """Without root there is one user: Dovecot's own processes and the mail users are all it."""
+    return [f"default_login_user = {run_as.user}",
+            f"default_internal_user = {run_as.user}",
+            f"default_internal_group = {run_as.group}",
+            f"first_valid_uid = {run_as.uid}",
+            f"last_valid_uid = {run_as.uid}"]

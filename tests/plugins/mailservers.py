@@ -4,14 +4,18 @@ Both listen on 127.0.0.1 on free ports and keep everything in a temp dir.
 ``dovecot`` hands each test a fresh user on one session-wide server (starting
 Dovecot costs far more than adding a line to its passwd-file); ``smtp_server``
 is per test. A missing ``dovecot`` binary fails the test: it is never skipped.
+As root Dovecot uses its package's users and the mail users are ``nobody``;
+as an ordinary user everything, mail users included, is that user.
 """
 
 from __future__ import annotations
 
 import base64
+import grp
 import imaplib
 import itertools
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -24,12 +28,29 @@ from typing import Iterator
 
 import pytest
 
-from tests.plugins.dovecot_conf import dovecot_version, render_dovecot_conf
+from tests.plugins.dovecot_conf import Unprivileged, dovecot_version, render_dovecot_conf
 from tests.plugins.oauth2_introspection import IntrospectionServer
 from tests.plugins.ports import free_port, wait_for_port
 
-DOVECOT_UID = 65534  # nobody: mail processes refuse to run as root
-DOVECOT_GID = 65534
+AS_ROOT = os.geteuid() == 0
+# As root the mail users are nobody (mail processes refuse to run as root);
+# as an ordinary user Dovecot cannot switch users, so they are that user.
+DOVECOT_UID = 65534 if AS_ROOT else os.geteuid()
+DOVECOT_GID = 65534 if AS_ROOT else os.getegid()
+
+
+def _unprivileged() -> Unprivileged | None:
+    """Who Dovecot runs as when the tests are not root (None as root: its own users)."""
+    if AS_ROOT:
+        return None
+    return Unprivileged(user=pwd.getpwuid(DOVECOT_UID).pw_name, group=grp.getgrgid(DOVECOT_GID).gr_name,
+                        uid=DOVECOT_UID)
+
+
+def _give_to_mail_user(path: Path) -> None:
+    """As root, hand ``path`` to the mail user; otherwise it is already ours."""
+    if AS_ROOT:
+        os.chown(path, DOVECOT_UID, DOVECOT_GID)
 
 
 # --------------------------------------------------------------------- Dovecot
@@ -62,13 +83,14 @@ class DovecotServer:
         # 2.4 checks XOAUTH2 tokens with an OAuth2 server; ours lives as long as this process.
         self.introspection = IntrospectionServer(self.users_dir) if self.version >= (2, 4) else None
         self.conf.write_text(render_dovecot_conf(
-            self.version, root, self.port, self.introspection.url if self.introspection else ""))
+            self.version, root, self.port, self.introspection.url if self.introspection else "",
+            run_as=_unprivileged()))
 
     def add_user(self, user: str, password: str) -> None:
         """One passwd-file per user: Dovecot reads a new file fresh (it caches by mtime)."""
         home = self.homes / user
         home.mkdir()
-        os.chown(home, DOVECOT_UID, DOVECOT_GID)
+        _give_to_mail_user(home)
         entry = self.users_dir / user
         entry.write_text(f"{user}:{{PLAIN}}{password}:{DOVECOT_UID}:{DOVECOT_GID}::{home}::nodelay=yes\n")
         entry.chmod(0o644)
@@ -173,11 +195,11 @@ class DovecotAccount:
         maildir = self.server.homes / self.user / "Maildir"
         for sub in ("tmp", "new", "cur"):
             (maildir / sub).mkdir(parents=True, exist_ok=True)
-            os.chown(maildir / sub, DOVECOT_UID, DOVECOT_GID)
+            _give_to_mail_user(maildir / sub)
         name = f"{int(time.time())}.M{time.monotonic_ns()}P{os.getpid()}.mailbot-test"
         tmp = maildir / "tmp" / name
         tmp.write_bytes(raw)
-        os.chown(tmp, DOVECOT_UID, DOVECOT_GID)
+        _give_to_mail_user(tmp)
         tmp.rename(maildir / "new" / name)
 
     def stop(self) -> None:

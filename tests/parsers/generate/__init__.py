@@ -1,0 +1,1 @@
+"""A generator of filled forms: every filling style, several layouts, known records."""
