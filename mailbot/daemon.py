@@ -12,8 +12,9 @@ waits with a growing backoff and runs the pass again, since nothing it did
 was committed half-way. The wait between passes is the mailbox's IDLE.
 The outbox is sent by a thread per board (``Deliverer``) while the loop
 reads the next message; it also keeps the outbox's retry times. Under
-``run`` a worker process per board reads the message after the one being
-handled (``mailbot.inbound.parse_ahead``).
+``mailbot.service.run`` a worker process reads the message after the one
+being handled (``mailbot.inbound.parse_ahead``), and each board is worked
+only while this instance holds its lease (``rt.lease``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from mailbot.errors import MailbotError, MailboxAuthError, MailboxError
-from mailbot.inbound import parse_ahead
+from mailbot.errors import MailboxAuthError, MailboxError
 from mailbot.inbound.pipeline import handle_message
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.outbound.deliverer import Deliverer
@@ -49,6 +49,10 @@ RETRY_INITIAL = 0.5
 RETRY_MAX = 60.0
 #: Handled messages moved out of the inbox together (where the mailbox can: IMAP MOVE).
 MOVE_BATCH = 20
+#: Wait between passes while the board's lease awaits a renewal (the pass left its work).
+LEASE_UNSURE_WAIT = 1.0
+#: Longest wait on a mailbox that cannot be interrupted (no ``interrupt``): how late it sees a stop.
+UNINTERRUPTIBLE_WAIT = 2.0
 
 
 @dataclass
@@ -71,7 +75,12 @@ def _fetch(rt: BoardRuntime, limit: int | None):  # noqa: ANN202
     return rt.mailbox.fetch_new(limit=limit)
 
 
-def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
+def _working(rt: BoardRuntime, stop: threading.Event | None) -> bool:
+    """Whether the board's work goes on: not asked to stop, and the lease (if kept) still trusted."""
+    return (stop is None or not stop.is_set()) and (rt.lease is None or rt.lease.valid())
+
+
+def drain(rt: BoardRuntime, limit: int | None = None, stop: threading.Event | None = None) -> PassStats:
     """Handle everything waiting in the mailbox; each message's emails go out before it is moved.
 
     A burst of fifty messages does not hold the first one's replies until
@@ -85,7 +94,9 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     folder). Where the mailbox can move many at once (IMAP), handled
     messages are moved ``MOVE_BATCH`` at a time (``_move``). With a
     read-ahead worker (``rt.parse_ahead``, the daemon's) the next message is
-    read there while this one is handled.
+    read there while this one is handled. Once ``stop`` is set or the
+    board's lease cannot be trusted, the message in hand is finished and
+    the pass ends (what was handled is still moved).
     """
     stats = PassStats()
     deliverer = rt.deliverer
@@ -94,17 +105,20 @@ def drain(rt: BoardRuntime, limit: int | None = None) -> PassStats:
     batch = MOVE_BATCH if hasattr(rt.mailbox, "move_many") else 1
     to_move: list[tuple[MailRef, Folder]] = []
     messages = _fetch(rt, limit)
-    for incoming, following in (_look_ahead(messages) if reader is not None else ((m, None) for m in messages)):
+    depth = getattr(reader, "depth", 1) if reader is not None else 0
+    for incoming, upcoming in _look_ahead(messages, depth):
+        if not _working(rt, stop):
+            break
         ahead = None
-        if reader is not None:  # this message as the worker read it; the next one goes to it now
+        if reader is not None:  # this message as a worker read it; the next ones go to workers now
             ahead = reader.take(hashlib.sha256(incoming.raw).hexdigest())
-            if following is not None:
+            for following in upcoming:
                 reader.submit(following.raw)
         folder = handle_message(rt, incoming, ahead)
         if deliverer is not None:
             deliverer.kick()
         elif not server_unwell(rt.store, rt.slug, rt.now()):
-            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now()))
+            _count(stats, deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease))
         to_move.append((incoming.ref, folder))
         if len(to_move) >= batch:
             _move(rt, to_move)
@@ -135,22 +149,32 @@ def _move(rt: BoardRuntime, to_move: list[tuple[MailRef, Folder]]) -> None:
     to_move.clear()
 
 
-def _look_ahead(messages: Iterable[IncomingMessage]) -> Iterator[tuple[IncomingMessage, IncomingMessage | None]]:
-    """Each message with the one after it (None for the last).
+def _look_ahead(messages: Iterable[IncomingMessage], depth: int = 1,
+                ) -> Iterator[tuple[IncomingMessage, list[IncomingMessage]]]:
+    """Each message with the (up to) ``depth`` after it, fetched ahead.
 
-    Fetching the next message may fail (the mailbox went away): the message
-    in hand is handled first, then the error ends the pass, as it would have.
+    Fetching the next message may fail (the mailbox went away): the messages
+    in hand are handled first, then the error ends the pass, as it would have.
     """
     it = iter(messages)
-    current = next(it, None)
-    while current is not None:
-        try:
-            following = next(it, None)
-        except Exception:
-            yield current, None
-            raise
-        yield current, following
-        current = following
+    window: list[IncomingMessage] = []
+    failure: Exception | None = None
+    while True:
+        while failure is None and len(window) < depth + 1:
+            try:
+                following = next(it, None)
+            except Exception as err:  # noqa: BLE001 - raised once what was fetched is handled
+                failure = err
+                break
+            if following is None:
+                break
+            window.append(following)
+        if not window:
+            break
+        current = window.pop(0)
+        yield current, list(window)
+    if failure is not None:
+        raise failure
 
 
 def _send(rt: BoardRuntime, deliverer: Deliverer | None, stats: PassStats | None = None) -> None:
@@ -158,7 +182,7 @@ def _send(rt: BoardRuntime, deliverer: Deliverer | None, stats: PassStats | None
     if deliverer is not None:
         deliverer.kick()
         return
-    result = deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
+    result = deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease)
     if stats is not None:
         _count(stats, result)
 
@@ -168,16 +192,18 @@ def _count(stats: PassStats, result: tuple[int, int]) -> None:
     stats.failed_sends += result[1]
 
 
-def one_pass(rt: BoardRuntime) -> PassStats:
+def one_pass(rt: BoardRuntime, stop: threading.Event | None = None) -> PassStats:
     """A full pass with mailbox health tracked; never raises for mailbox trouble."""
     deliverer = rt.deliverer
     try:
-        stats = drain(rt)
+        stats = drain(rt, stop=stop)
     except MailboxError as err:
         health.mailbox_failed(rt, err, auth=isinstance(err, MailboxAuthError))
         _send(rt, deliverer)  # alerts go by SMTP
         return PassStats()
     health.mailbox_ok(rt)
+    if not _working(rt, stop):
+        return stats
     from mailbot.schedule import due
 
     due.run_due_work(rt)
@@ -195,7 +221,7 @@ def recover(rt: BoardRuntime, stop: threading.Event) -> bool:
     retry = RETRY_INITIAL
     while not stop.is_set():
         try:
-            count = recover_interrupted(rt.store, rt.slug, rt.now())
+            count = recover_interrupted(rt.store, rt.slug, rt.now(), rt.lease)
         except Exception as err:  # noqa: BLE001 - the database may be starting
             _pass_failed(rt, err, retry)
             _pause(rt, err, retry, stop)
@@ -226,7 +252,7 @@ def _loop(rt: BoardRuntime, stop: threading.Event, idle_timeout: float) -> None:
     while not stop.is_set():
         try:
             with rt.store.fail_fast():
-                stats = one_pass(rt)
+                stats = one_pass(rt, stop)
                 wait = _next_wait(rt, idle_timeout)
         except Exception as err:  # noqa: BLE001 - the loop must go on whatever happened
             _pass_failed(rt, err, retry)
@@ -236,8 +262,12 @@ def _loop(rt: BoardRuntime, stop: threading.Event, idle_timeout: float) -> None:
         retry = RETRY_INITIAL
         if stats.handled:
             log.info("%s: handled %d messages (%d held)", rt.slug, stats.handled, stats.held)
+        if rt.lease is not None and not rt.lease.valid():
+            wait = min(wait, LEASE_UNSURE_WAIT)  # work was left for want of a renewal: look again soon
+        if stop.is_set():
+            break
         try:
-            rt.mailbox.wait(wait)
+            rt.mailbox.wait(wait if hasattr(rt.mailbox, "interrupt") else min(wait, UNINTERRUPTIBLE_WAIT))
             mailbox_backoff = 1.0
         except MailboxError as err:
             try:
@@ -282,76 +312,6 @@ def _pass_failed(rt: BoardRuntime, err: Exception, retry: float) -> None:
     where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
     log.error("%s: pass failed (%s at %s:%s); trying again in %.1fs", rt.slug, type(err).__name__,
               where.filename.rsplit("/", 1)[-1] if where else "?", where.lineno if where else "?", retry)
-
-
-def run(runtimes: list[BoardRuntime], stop: threading.Event | None = None, idle_timeout: float = 60.0,
-        read_ahead: bool | None = None) -> None:
-    """Run every board until ``stop`` is set (SIGTERM / Ctrl-C in the CLI).
-
-    ``read_ahead`` (default: on unless ``MAILBOT_PARSE_AHEAD=off``) gives each
-    board a worker process reading its next message (``parse_ahead``).
-    Raises ``MailbotError`` if a board's loop ends without being asked to,
-    so the service exits non-zero and its supervisor restarts it.
-    """
-    from mailbot.schedule import scheduler
-
-    stop = stop or threading.Event()
-    for rt in runtimes:  # before the scheduler, whose first tick may send at once
-        if not recover(rt, stop):
-            for board in runtimes:
-                board.close()
-            return
-    if read_ahead if read_ahead is not None else parse_ahead.enabled_by_env():
-        for rt in runtimes:
-            _start_reading_ahead(rt)
-    sched = _start_scheduler(runtimes, stop)  # before the threads: it serialises each board's sender
-    if sched is None:
-        for rt in runtimes:
-            rt.close()
-        return
-    threads = [threading.Thread(target=run_board, args=(rt, stop, idle_timeout, True), name=f"board-{rt.slug}",
-                                daemon=True)
-               for rt in runtimes]
-    for t in threads:
-        t.start()
-    stopped_on_request = False
-    try:
-        while any(t.is_alive() for t in threads) and not stop.is_set():
-            stop.wait(1.0)
-        stopped_on_request = stop.is_set()
-    finally:
-        scheduler.stop(sched)
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-        for rt in runtimes:
-            rt.close()
-    if not stopped_on_request:
-        raise MailbotError("a board's loop stopped unexpectedly; see the log above")
-
-
-def _start_reading_ahead(rt: BoardRuntime) -> None:
-    try:
-        rt.parse_ahead = parse_ahead.ParseAhead(rt.board).start()
-    except OSError as err:  # no worker: every message is read in the board's thread
-        log.warning("%s: not reading ahead (%s)", rt.slug, type(err).__name__)
-
-
-def _start_scheduler(runtimes: list[BoardRuntime], stop: threading.Event):  # noqa: ANN202
-    """The scheduler, started once the database answers (``None`` if ``stop`` came first)."""
-    from mailbot.schedule import scheduler
-
-    retry = RETRY_INITIAL
-    while not stop.is_set():
-        try:
-            return scheduler.start(runtimes)
-        except Exception as err:
-            if not is_outage(err):
-                raise
-            _pass_failed(runtimes[0], err, retry)
-            stop.wait(retry)
-            retry = min(retry * 2, RETRY_MAX)
-    return None
 
 
 def now_utc() -> dt.datetime:

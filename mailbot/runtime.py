@@ -67,6 +67,9 @@ class BoardRuntime:
     deliverer: Any = field(default=None, init=False)
     #: The worker process reading the next message while the daemon runs it (``mailbot.inbound.parse_ahead``).
     parse_ahead: Any = field(default=None, init=False)
+    #: This instance's lease on the board while the daemon runs (``mailbot.store.leases.Hold``):
+    #: ``None`` outside the daemon (the demo, tests, one-off commands), which keep no leases.
+    lease: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.board.config)

@@ -14,7 +14,13 @@ problem.
 
 Phases: ``kill`` (SQLite, SIGKILL only), ``smtp`` (SQLite, SMTP restarts
 and kills), ``database`` (PostgreSQL, database restarts and kills),
-``pg-kill`` (PostgreSQL, SIGKILL only).
+``pg-kill`` (PostgreSQL, SIGKILL only), ``two-instances`` (PostgreSQL, two
+instances as two machines with the default 30 s lease, an SMTP server
+taking 60 ms per email, SIGKILLs of either; ``--failover-share`` of them
+kill the board's holder and leave it down until the other has taken the
+board, timed; not in the default set).
+
+    python scripts/crash_harness.py --phases two-instances --kills 120
 """
 
 from __future__ import annotations
@@ -42,7 +48,10 @@ PHASES = {
     "smtp": ("sqlite", {"smtp": 1.0, "kill": 1.0}),
     "database": ("postgresql", {"database": 1.0, "kill": 1.0}),
     "pg-kill": ("postgresql", {"kill": 1.0}),
+    "two-instances": ("postgresql", {"kill": 1.0}),
 }
+#: Plan settings and SMTP delay of phases that differ from one instance's.
+EXTRA = {"two-instances": ({"instances": 2}, 0.06)}
 
 
 def main() -> int:
@@ -54,6 +63,8 @@ def main() -> int:
     ap.add_argument("--launch", choices=["fork", "exec"], default="fork")
     ap.add_argument("--seed", type=int, default=20260216)
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs, databases)")
+    ap.add_argument("--failover-share", type=float, default=0.1,
+                    help="two-instances: share of kills that leave the holder down until the other takes over")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="mailbot-crash-"))
     root.chmod(0o755)
@@ -88,9 +99,12 @@ def main() -> int:
                 if figures.problems or outcome.unsent_rows or outcome.same_id_resends:
                     say(f"  reference run problems: {figures.problems}")
                     failed = True
-            target = _target(root, phase, dovecot, pg, backend, next(users))
+            extra, smtp_delay = EXTRA.get(phase, ({}, 0.0))
+            if extra.get("instances", 1) > 1:
+                extra = {**extra, "failover_share": args.failover_share}
+            target = _target(root, phase, dovecot, pg, backend, next(users), smtp_delay)
             plan = harness.Plan(faults=faults, fault_count=args.kills, seed=args.seed + len(phase),
-                                gap=(0.05, args.gap), launch=args.launch, timeout=3600)
+                                gap=(0.05, args.gap), launch=args.launch, timeout=7200, **extra)
             say(f"phase {phase} ({backend}, faults {'+'.join(faults)}): running")
             figures, outcome = harness.run(target, mails, plan, log=say)
             harness.verify(figures, outcome, references[backend])
@@ -99,6 +113,8 @@ def main() -> int:
             kills = figures.kills or 1
             say(f"  same-Message-ID resends per kill: {figures.same_id_resends / kills:.3f}; "
                 f"daemon log ERROR lines: {figures.log_errors}")
+            if plan.instances > 1:
+                say(f"  {figures.failover_line()}")
             for problem in figures.problems:
                 say(f"  PROBLEM: {problem}")
             failed |= bool(figures.problems)
@@ -126,14 +142,14 @@ _SINKS: list[SmtpSink] = []
 
 
 def _target(root: Path, name: str, dovecot: DovecotServer, pg: PostgresCluster | None, backend: str,
-            n: int) -> harness.Target:
+            n: int, smtp_delay: float = 0.0) -> harness.Target:
     workdir = root / name
     workdir.mkdir()
     user, password = f"crash{n}@lscb.example", f"crash-secret-{n}"
     dovecot.add_user(user, password)
     for sink in _SINKS:  # the previous run's server
         sink.stop()
-    smtp = SmtpSink(workdir / "smtp")
+    smtp = SmtpSink(workdir / "smtp", smtp_delay)
     smtp.start()
     _SINKS.append(smtp)
     if backend == "postgresql":

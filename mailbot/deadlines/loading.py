@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -55,6 +56,21 @@ def _find_regime_file(name_or_path: str | Path) -> Path:
     raise ConfigError(reason, [("", "regime", reason)])
 
 
+_PARSED: dict[tuple, Any] = {}
+
+
+def _parsed(path: Path) -> Any:
+    """The regime file's YAML, parsed once per version of the file (every board of a region names one of two).
+
+    A deep copy each time: whoever builds a regime from it may change what it is given.
+    """
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _PARSED:
+        _PARSED[key] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return copy.deepcopy(_PARSED[key])
+
+
 def load_regime(name_or_path: str | Path) -> Regime:
     """Load a regime by name (``wt2015``) or from a YAML file path.
 
@@ -62,7 +78,7 @@ def load_regime(name_or_path: str | Path) -> Regime:
     """
     path = _find_regime_file(name_or_path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _parsed(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         reason = " ".join(str(err).split())
         raise ConfigError(f"{path}: {reason}", [(str(path), "(file)", reason)]) from err

@@ -18,7 +18,9 @@ the worker dies with it (EOF on its socket when idle; the kernel's
 parent-death signal when busy). A worker that dies, hangs past ``timeout``
 or returns nothing usable costs only time: that message is read in-thread,
 with the parsers' own limits, and the worker is replaced (after repeated
-failures, with a growing pause).
+failures, with a growing pause). The service shares a few such workers
+among all its boards (``read_pool``); a worker is then given each board
+it reads for once, with its first message.
 
 Not read ahead: messages ``read_message`` refuses; for those the worker
 answers "read it yourself" (the MIME tree is never sent back: delivery
@@ -120,13 +122,18 @@ class _Capture(logging.Handler):
 
 
 def serve(fd: int, parent: int) -> None:
-    """The worker process: the board first, then raw bytes in, a pickled ``Parsed`` (or None) out."""
+    """The worker process: a board first, then (board or None, raw bytes) in, a pickled ``Parsed`` (or None) out.
+
+    A request names its board the first time this worker reads for it (a
+    shared pool's worker reads for many boards); after that, by its slug.
+    """
     try:
         _die_with(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the daemon's: it stops us
         signal.signal(signal.SIGTERM, _exit_on_term)  # unwinds, so temp files are removed
         conn = Connection(fd)
         board, job_name, levels = pickle.loads(conn.recv_bytes())
+        boards = {board.slug: board}
         module, _, name = job_name.partition(":")
         job = getattr(importlib.import_module(module), name)
         capture = _Capture()
@@ -136,12 +143,14 @@ def serve(fd: int, parent: int) -> None:
         logging.captureWarnings(True)
         while True:
             try:
-                raw = conn.recv_bytes()
+                slug, given, raw = pickle.loads(conn.recv_bytes())
             except (EOFError, OSError):
                 break
+            if given is not None:
+                boards[slug] = given
             capture.records = []
             try:
-                parsed = job(board, raw)
+                parsed = job(boards[slug], raw)
                 if parsed is not None:
                     parsed.records = capture.records
                 answer = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
@@ -175,15 +184,20 @@ def _levels() -> dict[str, int]:
 
 
 class ParseAhead:
-    """One board's worker, used from the board's thread only (one message in flight)."""
+    """One worker process, used by one thread at a time (one message in flight).
 
-    def __init__(self, board: Board, timeout: float = TIMEOUT_SECONDS, job: str = JOB) -> None:
-        self.board = FormReading.of(board)
+    Alone it reads for one board (``submit(raw)``); in a ``ReadAheadPool``
+    it reads for whichever board borrowed it (``submit(raw, board)``).
+    """
+
+    def __init__(self, board: Board | FormReading, timeout: float = TIMEOUT_SECONDS, job: str = JOB) -> None:
+        self.board = board if isinstance(board, FormReading) else FormReading.of(board)
         self.timeout = timeout
         self.job = job
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._pending: str | None = None  # sha256 of the message the worker is reading
+        self._known: set[str] = set()  # boards the current worker process has been given
         self._failures = 0
         self._not_before = 0.0
         #: Messages read by the worker; left to the thread by it; worker failures.
@@ -214,30 +228,39 @@ class ParseAhead:
             _end(proc)
             raise
         self._proc, self._conn, self._pending = proc, conn, None
+        self._known = {self.board.slug}
         log.info("%s: reading ahead in worker process %s", self.board.slug, proc.pid)
         return self
 
-    def submit(self, raw: bytes) -> None:
-        """Start reading ``raw`` in the worker, if it is free (never blocks for long)."""
+    def submit(self, raw: bytes, board: FormReading | None = None) -> bool:
+        """Start reading ``raw`` (for ``board``, default this reader's) in the worker, if it is free.
+
+        Never blocks for long; False if the message was not sent (the worker
+        busy or down: it is read in-thread).
+        """
         if self._pending is not None:
             self._collect(0)  # a late answer to a message read in-thread meanwhile
             if self._pending is not None:
-                return
+                return False
         if self._proc is None:
             if time.monotonic() < self._not_before:
-                return
+                return False
             try:
                 self.start()
             except OSError as err:
                 self._failed(f"could not start ({type(err).__name__})")
-                return
+                return False
         assert self._conn is not None
-        try:
-            self._conn.send_bytes(raw)  # the worker is waiting for it
+        board = board or self.board
+        given = None if board.slug in self._known else board
+        try:  # the worker is waiting for it
+            self._conn.send_bytes(pickle.dumps((board.slug, given, raw), protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             self._failed("died")
-            return
+            return False
+        self._known.add(board.slug)
         self._pending = hashlib.sha256(raw).hexdigest()
+        return True
 
     def take(self, sha256: str) -> Parsed | None:
         """The worker's reading of this message, or None (then it is read in-thread)."""

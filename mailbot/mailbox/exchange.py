@@ -10,6 +10,7 @@ UIDs; they survive moves within a folder's life, and there is no UIDVALIDITY.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -72,6 +73,7 @@ class ExchangeMailbox:
         self.folder_names = {Folder.PROCESSED: processed_folder, Folder.NEEDS_ATTENTION: needs_attention_folder}
         self.poll_interval = poll_interval
         self._sleep = sleep
+        self._interrupted = threading.Event()  # ``interrupt``: the current or next wait ends at once
         self._now = now
         self._folders: dict[Folder, Any] | None = None
         self.last_success: datetime | None = None
@@ -141,8 +143,16 @@ class ExchangeMailbox:
                 raise _translate(result, "move a message") from result
         log.info("exchange %s: moved an item to %s", self.name, self.folder_names[Folder(folder)])
 
+    def interrupt(self) -> None:
+        """End the wait under way, or the next one, at once (the daemon is stopping; see ``ImapMailbox.interrupt``)."""
+        self._interrupted.set()
+
     def wait(self, timeout: float) -> bool:
-        self._sleep(min(timeout, self.poll_interval))
+        if self._sleep is time.sleep:
+            self._interrupted.wait(min(timeout, self.poll_interval))
+        else:
+            self._sleep(min(timeout, self.poll_interval))
+        self._interrupted.clear()
         return False
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ once; the delta query still decides what is new.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Callable, Iterator
@@ -69,6 +70,7 @@ class GraphMailbox:
         self.poll_interval = poll_interval
         self.page_size = page_size
         self._sleep = sleep
+        self._interrupted = threading.Event()  # ``interrupt``: the current or next wait ends at once
         self._now = now
         self._folder_ids: dict[Folder, str] | None = None
         self._link: str | None = self.state.load()  # where the next round starts
@@ -199,15 +201,31 @@ class GraphMailbox:
             self._keep_link()
             log.info("graph %s: moved %d message(s)", self.name, len(chunk))
 
+    def interrupt(self) -> None:
+        """End the wait under way, or the next one, at once (the daemon is stopping; see ``ImapMailbox.interrupt``)."""
+        self._interrupted.set()
+        if self.subscription is not None:
+            self.subscription.listener.woken.set()
+
     def wait(self, timeout: float) -> bool:
         """Sleep the poll interval; with notifications, until Graph announces mail if sooner."""
+        if self._interrupted.is_set():
+            self._interrupted.clear()
+            return False
         if self.subscription is None:
-            self._sleep(min(timeout, self.poll_interval))
+            if self._sleep is time.sleep:
+                self._interrupted.wait(min(timeout, self.poll_interval))
+            else:
+                self._sleep(min(timeout, self.poll_interval))
+            self._interrupted.clear()
             return False
         self.subscription.due()
         woken = self.subscription.listener.woken
         announced = woken.wait(min(timeout, self.poll_interval))
         woken.clear()
+        if self._interrupted.is_set():
+            self._interrupted.clear()
+            return False
         return announced
 
     def close(self) -> None:

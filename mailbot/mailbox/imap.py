@@ -18,6 +18,7 @@ import logging
 import random
 import socket
 import ssl
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
@@ -29,12 +30,15 @@ from mailbot.errors import MailboxAuthError, MailboxError
 from mailbot.mailbox.base import Folder, IncomingMessage, MailRef
 from mailbot.mailbox.oauth import TokenProvider
 from mailbot.mailbox.security import insecure_reason
+from mailbot.tls import default_context
 
 log = logging.getLogger("mailbot.inbound")
 
 T = TypeVar("T")
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 IDLE_RENEW = 25 * 60.0  # RFC 2177: re-issue IDLE well before 29 minutes
+#: How often an IDLE wait looks whether it was interrupted (``interrupt``: the daemon stopping).
+INTERRUPT_CHECK = 0.25
 # What a dropped or broken connection looks like from imaplib/imapclient.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError, socket.timeout, ssl.SSLError, imaplib.IMAP4.abort, EOFError,
@@ -75,6 +79,28 @@ def _data_waiting(client: IMAPClient) -> bool:
         return False
     finally:
         sock.settimeout(old_timeout)
+
+
+def _move_present(client: IMAPClient, uids: list[int], target: str, name: str) -> int:
+    """MOVE ``uids``; those no longer in the inbox (moved or deleted by someone else) are left be.
+
+    The daemon moves only messages the ledger holds as handled, so one that
+    is already gone has nothing left to do: it is settled, not an outage.
+    A server refuses the MOVE of a message expunged under it (Dovecot: NO
+    [EXPUNGEISSUED]); then the ones still there are moved. Returns how many moved.
+    """
+    try:
+        client.move(uids, target)
+        return len(uids)
+    except IMAPClientError:
+        present = set(client.search(["UID", ",".join(str(u) for u in uids)]))
+        rest = [u for u in uids if u in present]
+        if len(rest) == len(uids):
+            raise  # all still there: the refusal was about something else
+    if rest:
+        client.move(rest, target)
+    log.info("imap %s: %d handled message(s) were already gone from the inbox", name, len(uids) - len(rest))
+    return len(rest)
 
 
 class ImapMailbox:
@@ -118,7 +144,7 @@ class ImapMailbox:
         self._password = password
         self._token_provider = token_provider
         self.security = security
-        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context or default_context()
         self.inbox = inbox
         self.folders = {Folder.PROCESSED: processed_folder, Folder.NEEDS_ATTENTION: needs_attention_folder}
         self.batch_size = batch_size
@@ -134,6 +160,7 @@ class ImapMailbox:
         self._client: IMAPClient | None = None
         self._failures = 0  # consecutive, drives the backoff
         self._announced = False  # the last IDLE ended on the server's news: no NOOP needed
+        self._interrupted = threading.Event()  # ``interrupt``: the current or next wait ends at once
         self.uidvalidity: int | None = None
         self.last_success: datetime | None = None
 
@@ -191,7 +218,7 @@ class ImapMailbox:
                         delay = self._backoff()
                         log.info("imap %s: reconnecting in %.1fs (attempt %d)",
                                  self.name, delay, self._failures + 1)
-                        self._sleep(delay)
+                        self._pause(delay)
                     self._client = self._connect()
                 result = op(self._client)
             except MailboxError:
@@ -214,6 +241,21 @@ class ImapMailbox:
             self._failures = 0
             self.last_success = self._now()
             return result
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, or less if ``interrupt`` is called (with the real clock; tests inject ``sleep``)."""
+        if self._sleep is time.sleep:
+            self._interrupted.wait(seconds)
+        else:
+            self._sleep(seconds)
+
+    def interrupt(self) -> None:
+        """End the wait under way, or the next one, at once (from any thread): the daemon is stopping.
+
+        Not part of the ``Mailbox`` protocol: the daemon calls it where a
+        backend has it, and waits in short slices on one that has not.
+        """
+        self._interrupted.set()
 
     # -- the Mailbox protocol -----------------------------------------------
 
@@ -262,7 +304,7 @@ class ImapMailbox:
                 return False
             uid = int(ref.uid)
             if client.has_capability("MOVE"):
-                client.move([uid], target)
+                _move_present(client, [uid], target, self.name)
             else:
                 if not client.search(["UID", str(uid)]):
                     return True  # already gone: nothing to copy
@@ -298,8 +340,8 @@ class ImapMailbox:
                 continue
             by_target.setdefault(self.folders[Folder(folder)], []).append(int(ref.uid))
         for target, uids in by_target.items():
-            self._run(lambda c, uids=uids, target=target: c.move(uids, target))
-            log.info("imap %s: moved %d message(s) to %s", self.name, len(uids), target)
+            moved = self._run(lambda c, uids=uids, target=target: _move_present(c, uids, target, self.name))
+            log.info("imap %s: moved %d message(s) to %s", self.name, moved, target)
 
     def wait(self, timeout: float) -> bool:
         """IDLE until the server announces mail or ``timeout`` passes.
@@ -308,22 +350,27 @@ class ImapMailbox:
         carried one), and also when the connection dropped, so the caller
         fetches at once (the fetch reconnects).
         """
+        if self._interrupted.is_set():
+            self._interrupted.clear()
+            return False
         client = self._run(lambda c: c)
         if _reported_new_mail(client):  # may be stale: the fetch keeps its NOOP (_announced unset)
             return True
         if not self.use_idle or not client.has_capability("IDLE"):
-            self._sleep(min(timeout, self.poll_interval))
+            self._pause(min(timeout, self.poll_interval))
+            self._interrupted.clear()
             return False
         deadline = time.monotonic() + timeout
         try:
             while True:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or self._interrupted.is_set():
+                    self._interrupted.clear()
                     return False
                 client.idle()
                 try:
-                    responses = [] if _data_waiting(client) else client.idle_check(
-                        timeout=min(remaining, IDLE_RENEW))
+                    responses = [] if _data_waiting(client) else self._idle_check(
+                        client, min(remaining, IDLE_RENEW))
                 finally:
                     _, after_done = client.idle_done()
                 for resp in responses + after_done:
@@ -338,6 +385,18 @@ class ImapMailbox:
             log.warning("imap %s: connection lost while idle (%s)", self.name, type(err).__name__)
             self._drop()
             return True
+
+    def _idle_check(self, client: IMAPClient, timeout: float) -> list:
+        """The server's responses within ``timeout``, looked for in short slices so ``interrupt`` ends it."""
+        until = time.monotonic() + timeout
+        while not self._interrupted.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                return []
+            responses = client.idle_check(timeout=min(left, INTERRUPT_CHECK))
+            if responses:
+                return responses
+        return []
 
     def close(self) -> None:
         client, self._client = self._client, None

@@ -127,7 +127,7 @@ class Deliverer:
         while not self._stopping:
             if server_unwell(rt.store, rt.slug, rt.now()):
                 return seconds_to_server_retry(rt.store, rt.slug, rt.now())
-            sent, failed = deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
+            sent, failed = deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease)
             self.sent += sent
             self.failed += failed
             if sent + failed == 0:

@@ -22,9 +22,17 @@ on the wire (CRLF, no Bcc), so sending never parses or rebuilds it.
   (unreachable, sign-in refused) is not counted against the email: an
   outage of our own server never makes an email ``failed``.
 
-A row found in ``sending`` at start-up (``recover_interrupted``) was claimed
-by a daemon that died: a row the journal notes as taken is marked ``sent``,
-every other one goes back to ``pending``. All but (at most) one per
+Each claim carries the claimant (the instance, ``host:pid:nonce``) and the
+fencing token of its lease on the board (``mailbot.store.leases``); the
+marks and releases match on both, so an instance whose lease was taken over
+never settles a row another instance now owns. Batches are short (``BATCH``)
+and, on PostgreSQL, each email is marked the moment the server takes it, so
+a change of holder never finds accepted emails still in ``sending``.
+
+A row found in ``sending`` when an instance has just acquired a board
+(``recover_interrupted``) was claimed by a holder that is gone (rows the
+new holder's own claim carries are never touched): a row the journal notes
+as taken is marked ``sent``, every other one goes back to ``pending``. All but (at most) one per
 deliverer of those were never handed to the server; the one in
 flight may have been accepted in the instant before the crash and is sent
 again with the *same* Message-ID — the honest at-least-once result, which
@@ -49,7 +57,7 @@ from email import policy
 from email.message import EmailMessage
 from typing import Iterator
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.errors import SendError
@@ -59,10 +67,13 @@ from mailbot.outbound.journal import digest, journal_for, note_taken
 from mailbot.outbound.composed import ComposedEmail
 from mailbot.outbound.smtp import wire_form
 from mailbot.store.db import Store
-from mailbot.store.models import AuditEntry, OutboxMail
+from mailbot.store.leases import Hold
+from mailbot.store.models import AuditEntry, BoardLease, OutboxMail
 
 log = logging.getLogger("mailbot.outbound")
 MAX_ATTEMPTS = 12
+#: Rows claimed at a time: what a change of board holder can find claimed but not yet sent.
+BATCH = 10
 #: First retry delay after a transient failure; doubles per attempt, capped at an hour.
 RETRY_BASE_SECONDS = 15.0
 
@@ -120,18 +131,23 @@ def _naive(now: dt.datetime) -> dt.datetime:
     return now.astimezone(dt.timezone.utc).replace(tzinfo=None) if now.tzinfo else now
 
 
-def recover_interrupted(store: Store, board: str, now: dt.datetime) -> int:
+def recover_interrupted(store: Store, board: str, now: dt.datetime, hold: Hold | None = None) -> int:
     """Rows left in ``sending`` by a crash go back to ``pending`` (audited); returns how many.
 
-    A row the journal (SQLite) notes as taken by the server is marked
-    ``sent`` instead: it went, and only its mark was lost.
+    With ``hold`` (the lease this instance has just acquired), only rows
+    whose claim is not that hold's: a live holder's claims are never reset.
+    A row the journal notes as taken by the server is marked ``sent``
+    instead: it went, and only its mark was lost.
     """
     journal = journal_for(store.url)
     taken = journal.taken(board) if journal is not None else {}
+    table = OutboxMail.__table__
     with store.transaction() as s:
-        rows = s.scalars(
-            select(OutboxMail).where(OutboxMail.board == board, OutboxMail.status == "sending")
-        ).all()
+        query = select(OutboxMail).where(OutboxMail.board == board, OutboxMail.status == "sending")
+        if hold is not None:
+            query = query.where(or_(table.c.claimant.is_(None), table.c.claim_token.is_(None),
+                                    table.c.claimant != hold.claimant, table.c.claim_token != hold.token))
+        rows = s.scalars(query).all()
         for row in rows:
             if row.id in taken and taken[row.id][1] == digest(row.raw):
                 row.status, row.sent_at, row.last_error = "sent", taken[row.id][0], None
@@ -139,6 +155,7 @@ def recover_interrupted(store: Store, board: str, now: dt.datetime) -> int:
             else:
                 row.status = "pending"
                 action = "send_retry_after_crash"
+            row.claimant = row.claim_token = None
             s.add(AuditEntry(board=board, case_id=row.case_id, at=_naive(now), actor="mailbot",
                              action=action, detail=f"outbox {row.id} ({row.kind})"))
         resent = sum(row.status == "pending" for row in rows)
@@ -156,8 +173,8 @@ class _BoardState:
     which just failed transiently, is worth trying again.
     """
 
-    sent: dict[int, dt.datetime] = field(default_factory=dict)  # handed over: mark ``sent``
-    unsent: set[int] = field(default_factory=set)  # never handed over: back to ``pending``
+    sent: dict[int, tuple[dt.datetime, Claim]] = field(default_factory=dict)  # handed over: mark ``sent``
+    unsent: dict[int, Claim] = field(default_factory=dict)  # never handed over: back to ``pending``
     server_retry_at: dt.datetime | None = None
     server_failures: int = 0  # server-side failures in a row (the outage's length, for backoff)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -179,11 +196,11 @@ def settle_leftovers(store: Store, board: str) -> int:
         if not state.sent and not state.unsent:
             return 0
         with store.transaction() as s:
-            for row_id, at in state.sent.items():
-                s.execute(update(OutboxMail).where(OutboxMail.id == row_id, OutboxMail.status == "sending")
-                          .values(status="sent", sent_at=at, last_error=None))
-            if state.unsent:
-                _release(s, sorted(state.unsent))
+            for row_id, (at, claim) in state.sent.items():
+                s.execute(_claimed_by(update(OutboxMail.__table__), claim)
+                          .where(OutboxMail.id == row_id).values(status="sent", sent_at=at, last_error=None))
+            for row_id, claim in state.unsent.items():
+                _release(s, [row_id], claim)
         done = len(state.sent) + len(state.unsent)
         state.sent.clear()
         state.unsent.clear()
@@ -191,13 +208,31 @@ def settle_leftovers(store: Store, board: str) -> int:
     return done
 
 
-def _release(s: Session, ids: list[int], not_before: dt.datetime | None = None) -> None:
+#: Who claimed a row: (claimant, lease token); (None, None) where no lease is kept.
+Claim = tuple[str | None, int | None]
+NO_CLAIM: Claim = (None, None)
+
+
+def _claim_of(hold: Hold | None) -> Claim:
+    return NO_CLAIM if hold is None else (hold.claimant, hold.token)
+
+
+def _claimed_by(stmt, claim: Claim):  # noqa: ANN001, ANN202
+    """``stmt`` limited to rows in ``sending`` under this claim (any claim where no lease is kept)."""
+    table = OutboxMail.__table__
+    stmt = stmt.where(table.c.status == "sending")
+    if claim[0] is not None:
+        stmt = stmt.where(table.c.claimant == claim[0], table.c.claim_token == claim[1])
+    return stmt
+
+
+def _release(s: Session, ids: list[int], claim: Claim = NO_CLAIM, not_before: dt.datetime | None = None) -> None:
     """Claimed rows never handed over go back to ``pending``, their attempt not counted."""
     table = OutboxMail.__table__
-    values: dict = {"status": "pending", "attempts": table.c.attempts - 1}
+    values: dict = {"status": "pending", "attempts": table.c.attempts - 1, "claimant": None, "claim_token": None}
     if not_before is not None:
         values["next_attempt_at"] = not_before
-    s.execute(update(table).where(table.c.id.in_(ids), table.c.status == "sending").values(**values))
+    s.execute(_claimed_by(update(table), claim).where(table.c.id.in_(ids)).values(**values))
 
 
 @dataclass(frozen=True)
@@ -209,15 +244,24 @@ class _Claimed:
     attempts: int
 
 
-def _claim(store: Store, board: str, t: dt.datetime, limit: int) -> list[_Claimed]:
+def _claim(store: Store, board: str, t: dt.datetime, limit: int, hold: Hold | None = None) -> list[_Claimed]:
     """Due pending rows → ``sending`` in one commit; only rows this call won are returned.
 
     The UPDATE is conditional on ``pending`` and says which rows it changed
     (RETURNING; one UPDATE per row where the database lacks it), so two
     deliverers (the board's loop and the scheduler's tick) never both win a row.
+    With a lease, the claim is made only while the lease row still names
+    this holder and token, locked (shared) until the claim commits, so a
+    takeover is ordered after it and its recovery sees these rows.
     """
     table = OutboxMail.__table__
+    claimant, token = _claim_of(hold)
+    if hold is not None and not hold.valid():
+        return []
     with store.transaction() as s:
+        if hold is not None and not _still_held(s, hold):
+            hold.lost.set()
+            return []
         ids = s.scalars(
             select(table.c.id)
             .where(table.c.board == board, table.c.status == "pending")
@@ -228,7 +272,7 @@ def _claim(store: Store, board: str, t: dt.datetime, limit: int) -> list[_Claime
         if not ids:
             return []
         claim = (update(table).where(table.c.status == "pending")
-                 .values(status="sending", attempts=table.c.attempts + 1))
+                 .values(status="sending", attempts=table.c.attempts + 1, claimant=claimant, claim_token=token))
         if store.engine.dialect.update_returning:
             won = s.scalars(claim.where(table.c.id.in_(ids)).returning(table.c.id)).all()
         else:
@@ -242,6 +286,12 @@ def _claim(store: Store, board: str, t: dt.datetime, limit: int) -> list[_Claime
     return [_Claimed(r.id, r.kind, bytes(r.raw), list(r.recipients), r.attempts) for r in rows]
 
 
+def _still_held(s: Session, hold: Hold) -> bool:
+    lease = BoardLease.__table__
+    return s.scalar(select(lease.c.token).where(lease.c.board == hold.board, lease.c.holder == hold.claimant,
+                                                lease.c.token == hold.token).with_for_update(read=True)) is not None
+
+
 def _hand_over(sender: Sender, raw: bytes, recipients: list[str]) -> None:
     send_raw = getattr(sender, "send_raw", None)
     if send_raw is not None:
@@ -252,7 +302,8 @@ def _hand_over(sender: Sender, raw: bytes, recipients: list[str]) -> None:
     sender.send(message_from_bytes(raw, policy=policy.default), recipients)  # type: ignore[arg-type]
 
 
-def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datetime) -> dt.datetime | None:
+def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datetime,
+            claim: Claim = NO_CLAIM) -> dt.datetime | None:
     """Record a send failure; returns when to try again (``None``: permanent, never).
 
     A server-side failure (unreachable, sign-in refused) is not the email's:
@@ -270,6 +321,10 @@ def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datet
     with store.transaction() as s:
         db_row = s.get(OutboxMail, row.id)
         assert db_row is not None
+        if db_row.status != "sending" or (claim[0] is not None
+                                          and (db_row.claimant, db_row.claim_token) != claim):
+            return t  # another holder owns it now: its outcome is theirs to record
+        db_row.claimant = db_row.claim_token = None
         db_row.last_error = str(err)[:500]
         if permanent:
             db_row.status = "failed"
@@ -287,11 +342,17 @@ def _failed(store: Store, board: str, row: _Claimed, err: SendError, t: dt.datet
     return None if permanent else retry_at
 
 
-def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, limit: int = 200) -> tuple[int, int]:
-    """Send pending mail of one board; returns (sent, failed)."""
+def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, limit: int = BATCH,
+                    hold: Hold | None = None) -> tuple[int, int]:
+    """Send pending mail of one board; returns (sent, failed).
+
+    With ``hold`` (this instance's lease on the board), nothing is claimed
+    or started once the lease cannot be trusted (``Hold.valid``).
+    """
     settle_leftovers(store, board)
     t = _naive(now)
-    batch = _claim(store, board, t, limit)
+    claim = _claim_of(hold)
+    batch = _claim(store, board, t, limit, hold)
     if not batch:
         return 0, 0
     sent = failed = 0
@@ -303,12 +364,15 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
     deferred: list[int] = []  # taken and noted in the journal: their marks go in one commit at the end
     try:
         with store.engine.connect() as conn, _quick_commits(conn):
+            defer = conn.dialect.name == "sqlite"  # elsewhere every mark at once: a new holder finds it
             try:
                 for row in batch:
+                    if hold is not None and not hold.valid():
+                        break  # the lease may be another's soon: the rest go back, to whoever holds it
                     try:
                         _hand_over(sender, row.raw, row.recipients)
                     except SendError as err:
-                        retry_at = _failed(store, board, row, err, t)
+                        retry_at = _failed(store, board, row, err, t, claim)
                         settled.add(row.id)
                         if retry_at is None:
                             failed += 1
@@ -318,15 +382,15 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
                     settled.add(row.id)
                     state.server_failures = 0
                     sent += 1
-                    if noted:
+                    if noted and defer:
                         deferred.append(row.id)  # a crash now finds the note: no need to wait for the lock
                     else:
-                        _mark_sent(conn, state, [row.id], t)
+                        _mark_sent(conn, state, [row.id], t, claim)
                         marked.append(row.id)
                     log.info("outbox %s sent (%s, %d recipients)", row.id, row.kind, len(row.recipients))
             finally:
                 if deferred:
-                    _mark_sent(conn, state, deferred, t)
+                    _mark_sent(conn, state, deferred, t, claim)
                     marked.extend(deferred)
     finally:
         state.server_retry_at = retry_at
@@ -337,24 +401,24 @@ def deliver_pending(store: Store, sender: Sender, board: str, now: dt.datetime, 
         if rest:
             try:
                 with store.transaction() as s:
-                    _release(s, rest, not_before=retry_at)
+                    _release(s, rest, claim, not_before=retry_at)
             except BaseException:
                 with state.lock:
-                    state.unsent.update(rest)
+                    state.unsent.update(dict.fromkeys(rest, claim))
                 raise
     return sent, failed
 
 
-def _mark_sent(conn: Connection, state: _BoardState, ids: list[int], t: dt.datetime) -> None:
+def _mark_sent(conn: Connection, state: _BoardState, ids: list[int], t: dt.datetime, claim: Claim) -> None:
     """Commit ``sent`` for rows the server took; if that fails, this process keeps them to settle."""
     table = OutboxMail.__table__
     try:
-        conn.execute(update(table).where(table.c.id.in_(ids), table.c.status == "sending")
+        conn.execute(_claimed_by(update(table), claim).where(table.c.id.in_(ids))
                      .values(status="sent", sent_at=t, last_error=None))
         conn.commit()
     except BaseException:
         with state.lock:
-            state.sent.update(dict.fromkeys(ids, t))
+            state.sent.update(dict.fromkeys(ids, (t, claim)))
         raise
 
 

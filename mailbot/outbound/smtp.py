@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from mailbot.errors import MailboxAuthError, MailboxError, SendAuthError, SendError
 from mailbot.mailbox.oauth import TokenProvider, xoauth2_string
 from mailbot.mailbox.security import insecure_reason
+from mailbot.tls import default_context
 
 log = logging.getLogger("mailbot.outbound")
 
@@ -82,7 +83,7 @@ class SmtpSender:
         self._token_provider = token_provider
         self.envelope_from = envelope_from
         self.timeout = timeout
-        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context or default_context()
         self._local_hostname = local_hostname
         self._conn: smtplib.SMTP | None = None
 

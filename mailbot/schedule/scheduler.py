@@ -82,6 +82,12 @@ def register_runtimes(runtimes: list[BoardRuntime]) -> None:
         _LOCKS.setdefault(rt.slug, threading.Lock())
 
 
+def unregister(slugs: set[str]) -> None:
+    """Boards no longer run (removed from the configuration while the daemon runs)."""
+    for slug in slugs:
+        _RUNTIMES.pop(slug, None)
+
+
 def unregister_all() -> None:
     _RUNTIMES.clear()
 
@@ -92,6 +98,8 @@ def due_work(slug: str) -> int:
     if rt is None:
         log.warning("due-work tick for board %s, which this daemon does not run", slug)
         return 0
+    if rt.lease is not None and not rt.lease.valid():
+        return 0  # another instance holds the board (or this one is stopping): its due work is theirs
     lock = _LOCKS[slug]
     if not lock.acquire(blocking=False):
         return 0  # the previous tick is still at work
@@ -99,7 +107,7 @@ def due_work(slug: str) -> int:
         from mailbot.schedule import due  # importing the package registers the jobs
 
         done = due.run_due_work(rt)
-        deliver_pending(rt.store, rt.sender, rt.slug, rt.now())
+        deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease)
         return done
     except Exception:  # one bad tick must not stop the next one
         log.exception("%s: due work failed; it is retried on the next tick", slug)

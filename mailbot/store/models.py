@@ -207,6 +207,47 @@ class OutboxMail(Base):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Who claimed the row for sending (``host:pid:nonce``) and under which lease token
+    #: (``BoardLease.token``): marks and releases match on both, and recovery after a
+    #: takeover touches only rows whose claim is not the board's current holder's.
+    claimant: Mapped[str | None] = mapped_column(String(200))
+    claim_token: Mapped[int | None] = mapped_column(Integer)
+
+
+class BoardLease(Base):
+    """Which mailbot instance works a board now (``mailbot.store.leases``).
+
+    One row per board. ``holder`` renews ``expires_at`` every few seconds
+    (the database's clock, so instances' clocks need not agree); a holder
+    that stops renewing loses the board once it expires. ``token`` grows by
+    one at every acquisition: the fencing token outbox claims carry.
+    ``holder`` is NULL after a clean release; ``expires_at`` then says since
+    when nobody has held the board (``alerted_at``: the admins were told).
+    """
+
+    __tablename__ = "board_leases"
+
+    board: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    token: Mapped[int] = mapped_column(Integer, default=0)
+    acquired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class CaseCounter(Base):
+    """The last case number given per board and year: a locked counter, never ``max(seq) + 1``.
+
+    Two instances opening cases at once each add one to the row under its
+    row lock, so they never hand out the same reference.
+    """
+
+    __tablename__ = "case_counters"
+
+    board: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEntry(Base):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.mailbox.base import Folder
 from mailbot.runtime import BoardRuntime
-from mailbot.store.models import Case, OutboxMail, ScopingRequest
+from mailbot.store.models import Case, CaseCounter, OutboxMail, ScopingRequest
 from mailbot.workflow.common import utc
 
 # Stages, in order. Names are stable: they are stored in the database.
@@ -62,8 +62,7 @@ def open_case(s: Session, rt: BoardRuntime, notified_on: dt.date | None,
               referral_message_id: str | None, referrer_email: str | None) -> Case:
     """A new case with the board's next reference for this year (``WS-2026-0007``)."""
     year = rt.today().year
-    last = s.scalar(select(func.max(Case.seq)).where(Case.board == rt.slug, Case.year == year)) or 0
-    seq = last + 1
+    seq = next_case_number(s, rt.slug, year)
     case = Case(
         board=rt.slug,
         reference=f"{rt.board.config.reference_prefix}-{year}-{seq:04d}",
@@ -79,6 +78,32 @@ def open_case(s: Session, rt: BoardRuntime, notified_on: dt.date | None,
     s.add(case)
     s.flush()
     return case
+
+
+def next_case_number(s: Session, board: str, year: int) -> int:
+    """The board's next number for ``year``, from its counter row, under that row's lock.
+
+    The UPDATE locks the row until the caller's transaction ends, so two
+    instances opening cases at once are served one after the other, and a
+    rolled-back case gives its number back. The row is made on first use,
+    from the cases already there (a database that predates the counter).
+    """
+    table = CaseCounter.__table__
+    bump = update(table).where(table.c.board == board, table.c.year == year).values(last=table.c.last + 1)
+    if s.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        start = s.scalar(select(func.max(Case.seq)).where(Case.board == board, Case.year == year)) or 0
+        s.execute(_insert_once(s, table).values(board=board, year=year, last=start))
+        s.execute(bump)
+    return s.scalar(select(table.c.last).where(table.c.board == board, table.c.year == year)) or 0
+
+
+def _insert_once(s: Session, table):  # noqa: ANN001, ANN202
+    """INSERT that leaves an existing row alone (another instance made it first): then the bump waits for it."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
 
 
 def find_case(s: Session, rt: BoardRuntime, reference: str | None) -> Case | None:

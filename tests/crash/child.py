@@ -1,7 +1,7 @@
 """The daemon under test, as its own process: ``python -m tests.crash.child SPEC.json``.
 
 What ``mailbot run`` does for one board (open the store, build the runtime,
-``mailbot.daemon.run`` until SIGTERM), with the board pointed at the test
+``mailbot.service.run`` until SIGTERM), with the board pointed at the test
 Dovecot and SMTP server and three test settings: a clock that starts at
 the flow tests' Monday 09:00 and runs in real time from the harness's
 start (so every incarnation agrees on "now"), a short outbox retry base, a
@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailbot import daemon
+from mailbot import daemon, service
 from mailbot.config import ImapMailbox, SmtpSending, load_board
 from mailbot.errors import MailbotError
 from mailbot.inbound import pipeline  # noqa: F401  (imported here so a fork starts warm)
@@ -81,6 +81,10 @@ def main(spec: dict) -> None:
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     setup_logging("INFO", stream=sys.stderr)
     os.environ[PASSWORD_ENV] = spec["imap_password"]
+    if spec.get("lease_seconds"):  # several instances: each its own "machine", the lease short
+        os.environ["MAILBOT_LEASE_SECONDS"] = str(spec["lease_seconds"])
+    if spec.get("instance_host"):
+        os.environ["MAILBOT_INSTANCE_HOST"] = spec["instance_host"]
     outbox.RETRY_BASE_SECONDS = spec["retry_base"]
     daemon.RETRY_MAX = spec["pass_retry_max"]
     board = copy.copy(BOARD)
@@ -102,7 +106,7 @@ def main(spec: dict) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"daemon {os.getpid()} up after {time.monotonic() - began:.2f}s", file=sys.stderr)
     try:
-        daemon.run([rt], stop, idle_timeout=spec["idle_timeout"])
+        service.run([rt], stop, idle_timeout=spec["idle_timeout"])
     except MailbotError as err:
         print(f"daemon stopped: {err}", file=sys.stderr)
         os._exit(3)

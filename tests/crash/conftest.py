@@ -38,18 +38,19 @@ def crash_targets(dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPa
 
     ``cluster`` puts the database on that PostgreSQL server (which the run may
     stop and start); otherwise it is the suite's backend (SQLite, or the
-    server ``MAILBOT_TEST_POSTGRES`` names).
+    server ``MAILBOT_TEST_POSTGRES`` names). ``smtp_delay``: seconds the SMTP
+    server takes per email.
     """
     servers: list[SmtpSink] = []
     drops: list[tuple[str, str]] = []
 
-    def make(name: str, cluster: PostgresCluster | None = None) -> harness.Target:
+    def make(name: str, cluster: PostgresCluster | None = None, smtp_delay: float = 0.0) -> harness.Target:
         dovecot_server.start()
         n = next(_numbers)
         user, password = f"crash{n}@lscb.example", f"crash-secret-{n}"
         dovecot_server.add_user(user, password)
         workdir = tmp_path_factory.mktemp(f"crash-{name}")
-        smtp = SmtpSink(Path(workdir) / "smtp")
+        smtp = SmtpSink(Path(workdir) / "smtp", smtp_delay)
         smtp.start()
         servers.append(smtp)
         if cluster is not None:

@@ -48,7 +48,7 @@ from tests.crash.target import BOARD, DatabaseServer, Imap, Smtp, Target
 from tests.crash.verdict import Figures, Outcome, collect, dump, machine, verify
 
 __all__ = ["Daemon", "DatabaseServer", "Figures", "ForkServer", "Imap", "Outcome", "Plan", "Smtp", "Target",
-           "collect", "dump", "machine", "run", "seed_state", "verify"]
+           "collect", "daemon_spec", "dump", "machine", "run", "seed_state", "verify"]
 REPO = Path(__file__).resolve().parents[2]
 #: How long a run must look finished before it is: the pass that emptied the INBOX
 #: may still queue due work (escalations, the digest) right after its MOVEs.
@@ -77,6 +77,12 @@ class Plan:
     retry_base: float = 0.25  # outbox backoff base for the run (production: 15 s)
     pass_retry_max: float = 2.0
     smtp_timeout: float = 5.0  # a hung SMTP session gives up sooner (production: 30 s)
+    #: Several instances on one database (PostgreSQL), each as its own "machine" (``host-N``):
+    #: a kill falls on either; ``failover_share`` of the kills of the board's holder leave it
+    #: down until another instance has taken the board (timed: ``Figures.failovers``).
+    instances: int = 1
+    lease_seconds: float | None = None  # None: the default (30 s)
+    failover_share: float = 0.0
 
 
 class Feeder(threading.Thread):
@@ -139,6 +145,17 @@ class _NoSender(_NoMailbox):
     pass
 
 
+def daemon_spec(target: Target, plan: Plan) -> dict:
+    """What ``tests.crash.child`` needs to run the board against ``target`` (its logs in the work folder)."""
+    return {
+        "imap_host": target.imap.host, "imap_port": target.imap.port, "imap_user": target.imap.user,
+        "imap_password": target.imap.password, "smtp_host": target.smtp.host, "smtp_port": target.smtp.port,
+        "database_url": target.database_url, "data_dir": str(target.workdir / "data"),
+        "log": str(target.workdir / "daemon.log"), "epoch": time.time(), "idle_timeout": plan.idle_timeout,
+        "retry_base": plan.retry_base, "pass_retry_max": plan.pass_retry_max, "smtp_timeout": plan.smtp_timeout,
+    }
+
+
 def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None] = lambda _m: None,
         ) -> tuple[Figures, Outcome]:
     """Feed ``mails``, inject the plan's faults, let the daemon finish; returns figures and outcome."""
@@ -147,23 +164,23 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
     seed_state(target.database_url, data_dir)
-    spec = {
-        "imap_host": target.imap.host, "imap_port": target.imap.port, "imap_user": target.imap.user,
-        "imap_password": target.imap.password, "smtp_host": target.smtp.host, "smtp_port": target.smtp.port,
-        "database_url": target.database_url, "data_dir": str(data_dir), "log": str(workdir / "daemon.log"),
-        "epoch": time.time(), "idle_timeout": plan.idle_timeout, "retry_base": plan.retry_base,
-        "pass_retry_max": plan.pass_retry_max, "smtp_timeout": plan.smtp_timeout,
-    }
+    spec = daemon_spec(target, plan)
     figures = Figures(messages=len(mails))
-    daemon = Daemon(spec, workdir, plan.launch)
+    daemons = [Daemon(spec, workdir, plan.launch)]
+    if plan.instances > 1:
+        daemons = [Daemon({**spec, "log": str(workdir / ("daemon.log" if i == 0 else f"daemon-{i}.log")),
+                           "instance_host": f"host-{i}", "lease_seconds": plan.lease_seconds},
+                          workdir, plan.launch, name=f"daemon-{i}")
+                   for i in range(plan.instances)]
     engine = create_engine(target.database_url, poolclass=NullPool)
     started = time.monotonic()
     feeder = Feeder(target.imap, mails, plan, random.Random(plan.seed + 1))
     lockstep = plan.feed == "lockstep"
     if not lockstep:
         feeder.start()
-    daemon.start()
-    figures.starts += 1
+    for daemon in daemons:
+        daemon.start()
+        figures.starts += 1
     kinds, weights = zip(*plan.faults.items()) if plan.faults else ((), ())
     faults_done = 0
     settled = 0.0  # since when the run has looked finished
@@ -176,16 +193,17 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
                 raise TimeoutError(f"run not finished after {plan.timeout:.0f}s: {_status(engine, target, feeder)}")
             if feeder.error is not None:
                 raise RuntimeError("feeding the INBOX failed") from feeder.error
-            code = daemon.exitcode()
-            if code is not None:  # it stopped by itself: a supervisor would start it again
-                if code == child.EXIT_STORE_DOWN:
-                    figures.start_failures += 1
-                else:
-                    figures.unexpected_exits += 1
-                    figures.problems.append(f"daemon exited by itself with code {code}")
-                time.sleep(0.2)
-                daemon.start()
-                figures.starts += 1
+            for daemon in daemons:
+                code = daemon.exitcode()
+                if code is not None:  # it stopped by itself: a supervisor would start it again
+                    if code == child.EXIT_STORE_DOWN:
+                        figures.start_failures += 1
+                    else:
+                        figures.unexpected_exits += 1
+                        figures.problems.append(f"daemon exited by itself with code {code}")
+                    time.sleep(0.2)
+                    daemon.start()
+                    figures.starts += 1
             if faults_done < plan.fault_count and time.monotonic() >= next_fault:
                 now_progress = _progress(engine)
                 # No step finished since the last fault (a slow form, a long start): widen the
@@ -199,7 +217,10 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
                 stretch = 1.0 if now_progress != progress or idle else min(stretch * 2, 8.0)
                 progress = now_progress
                 kind = rng.choices(kinds, weights)[0]
-                _inject(kind, daemon, target, plan, rng, figures)
+                victim = rng.randrange(len(daemons)) if len(daemons) > 1 else 0
+                if not (kind == "kill" and len(daemons) > 1 and rng.random() < plan.failover_share
+                        and _fail_over(daemons, engine, plan, figures)):
+                    _inject(kind, daemons[victim], target, plan, rng, figures)
                 if kind == "kill":
                     figures.starts += 1
                 faults_done += 1
@@ -220,14 +241,53 @@ def run(target: Target, mails: list[Mail], plan: Plan, log: Callable[[str], None
                 settled = 0.0
             time.sleep(0.05 if faults_done < plan.fault_count else 0.25)
     finally:
-        code = daemon.terminate()
+        codes = [daemon.terminate() for daemon in daemons]
+        code = next((c for c in codes if c not in (0, -signal.SIGTERM, None)), codes[0])
         engine.dispose()
     figures.seconds = time.monotonic() - started
     if code not in (0, -signal.SIGTERM, None):  # -SIGTERM: it was still starting, before its handler
         figures.problems.append(f"daemon did not stop cleanly on SIGTERM (exit {code})")
     outcome = collect(target, mails)
-    figures.log_errors = _log_errors(workdir / "daemon.log")
+    figures.log_errors = sum(_log_errors(Path(d.spec["log"])) for d in daemons)
     return figures, outcome
+
+
+def _holder_host(engine: Engine) -> str | None:
+    """The ``host-N`` of the instance holding the board now (None: nobody, or unreadable)."""
+    from mailbot.store.models import BoardLease
+
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(select(BoardLease.holder, BoardLease.expires_at,
+                                      func.timezone("UTC", func.clock_timestamp()))
+                               .where(BoardLease.board == BOARD)).first()
+    except Exception:  # noqa: BLE001 - the database may be restarting
+        return None
+    if row is None or row[0] is None or row[1] <= row[2]:
+        return None
+    return row[0].split(":")[0]
+
+
+def _fail_over(daemons: list[Daemon], engine: Engine, plan: Plan, figures: Figures) -> bool:
+    """SIGKILL the board's holder and leave it down until another instance holds the board; timed."""
+    holder = _holder_host(engine)
+    if holder is None or not holder.startswith("host-"):
+        return False
+    index = int(holder.removeprefix("host-"))
+    killed = time.monotonic()
+    daemons[index].kill()
+    figures.kills += 1
+    limit = killed + 4 * (plan.lease_seconds or 30.0) + 30
+    while time.monotonic() < limit:
+        now_holder = _holder_host(engine)
+        if now_holder is not None and now_holder != holder:
+            figures.failovers.append(time.monotonic() - killed)
+            break
+        time.sleep(0.1)
+    else:
+        figures.problems.append(f"no failover within {limit - killed:.0f}s of killing {holder}")
+    daemons[index].start()
+    return True
 
 
 def _inject(kind: str, daemon: Daemon, target: Target, plan: Plan, rng: random.Random, figures: Figures) -> None:

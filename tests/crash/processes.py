@@ -65,10 +65,10 @@ class ForkServer:
 class Daemon:
     """One daemon incarnation after another, forked warm (``fork``) or exec'd fresh (``exec``)."""
 
-    def __init__(self, spec: dict, workdir: Path, launch: str) -> None:
+    def __init__(self, spec: dict, workdir: Path, launch: str, name: str = "daemon") -> None:
         self.spec = spec
         self.launch = launch
-        self.spec_file = workdir / "daemon.json"
+        self.spec_file = workdir / f"{name}.json"
         self.spec_file.write_text(json.dumps(spec))
         self._popen: subprocess.Popen | None = None
         self._pid: int | None = None

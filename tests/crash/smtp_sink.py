@@ -38,11 +38,16 @@ class Received:
 
 
 class _Keeper:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, delay: float = 0.0) -> None:
         self.folder = folder
+        self.delay = delay  # seconds per message before it is taken: a real server's 50-300 ms
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         self.count += 1
         name = f"{time.time_ns():020d}-{os.getpid()}-{self.count:06d}"
         head = json.dumps({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos)}).encode()
@@ -52,13 +57,13 @@ class _Keeper:
         return "250 Message accepted"
 
 
-def serve(port: int, folder: Path) -> None:
+def serve(port: int, folder: Path, delay: float = 0.0) -> None:
     import logging
 
     from aiosmtpd.controller import Controller
 
     logging.getLogger("mail.log").setLevel(logging.ERROR)
-    controller = Controller(_Keeper(folder), hostname="127.0.0.1", port=port)
+    controller = Controller(_Keeper(folder, delay), hostname="127.0.0.1", port=port)
     controller.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -70,7 +75,8 @@ def serve(port: int, folder: Path) -> None:
 class SmtpSink:
     """The harness's SMTP server: ``start``/``stop`` keep the port and the mail received so far."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, delay: float = 0.0) -> None:
+        self.delay = delay
         self.host = "127.0.0.1"
         self.port = free_port()
         self.folder = folder
@@ -81,7 +87,8 @@ class SmtpSink:
         if self._proc is not None:
             return
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.crash.smtp_sink", str(self.port), str(self.folder)], cwd=REPO,
+            [sys.executable, "-m", "tests.crash.smtp_sink", str(self.port), str(self.folder), str(self.delay)],
+            cwd=REPO,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert self._proc.stdout is not None
         if self._proc.stdout.readline().strip() != b"ready":
@@ -112,4 +119,4 @@ class SmtpSink:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), Path(sys.argv[2]))
+    serve(int(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)

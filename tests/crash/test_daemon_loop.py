@@ -37,6 +37,7 @@ class _Mailbox:
 
 class _Runtime:
     slug = "west-sussex"
+    lease = None
 
     def __init__(self, store: _Store) -> None:
         self.store = store
@@ -67,7 +68,7 @@ def test_a_failing_pass_never_ends_the_board_loop(monkeypatch):
     stop = threading.Event()
     passes: list[int] = []
 
-    def one_pass(_rt):  # noqa: ANN001, ANN202
+    def one_pass(_rt, _stop=None):  # noqa: ANN001, ANN202
         passes.append(1)
         if len(passes) == 1:
             raise StoreUnavailable("database unavailable (OperationalError)")

@@ -71,6 +71,17 @@ class Figures:
     recovered_claims: int = 0
     interrupted_deliveries: int = 0
     log_errors: int = 0
+    #: Several instances: seconds from a SIGKILL of the board's holder (not restarted) until
+    #: another instance held the board.
+    failovers: list[float] = field(default_factory=list)
+
+    def failover_line(self) -> str:
+        if not self.failovers:
+            return "no failovers measured"
+        ordered = sorted(self.failovers)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        return (f"failovers {len(ordered)}: median {ordered[len(ordered) // 2]:.1f} s, p95 {p95:.1f} s, "
+                f"max {ordered[-1]:.1f} s")
 
     def line(self) -> str:
         return (f"messages {self.messages}, kills {self.kills}, smtp restarts {self.smtp_restarts}, "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from mailbot import daemon
+from mailbot import service
 from mailbot.config import GraphMailbox, GraphSending, load_board
 from mailbot.logs import setup_logging
 from mailbot.store.db import open_store
@@ -60,7 +60,7 @@ def main(spec: dict) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"daemon {os.getpid()} up", file=sys.stderr)
-    daemon.run([rt], stop, idle_timeout=spec.get("idle_timeout", 0.5), read_ahead=spec.get("read_ahead", False))
+    service.run([rt], stop, idle_timeout=spec.get("idle_timeout", 0.5), read_ahead=spec.get("read_ahead", False))
 
 
 if __name__ == "__main__":

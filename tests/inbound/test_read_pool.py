@@ -1,0 +1,112 @@
+"""The shared read-ahead pool: workers as cores, lent to one board at a time, each board's own mappings."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import pytest
+
+from mailbot.config import load_board
+from mailbot.daemon import drain
+from mailbot.demo.mailbox import deliver
+from mailbot.demo.seed import load_state
+from mailbot.inbound.message import read_message
+from mailbot.inbound.pipeline import read_forms
+from mailbot.inbound.read_pool import ReadAheadPool
+from mailbot.runtime import build_runtime
+from mailbot.store.db import open_store, sqlite_url
+from tests.conftest import REPO, SAMPLES
+from tests.inbound.test_prefetch import _all_emails, _outcome
+from tests.flow.conftest import sample_emails
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _referral() -> bytes:
+    return next(raw for name, _e, raw in sample_emails() if "referral" in name.lower())
+
+
+def _sha(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def test_boards_share_one_worker_and_each_is_read_with_its_own_mappings():
+    ws, swindon = load_board("west-sussex", REPO / "config"), load_board("swindon", REPO / "config")
+    pool = ReadAheadPool(size=1)
+    try:
+        raw = _referral()
+        results = {}
+        for board in (ws, swindon, ws):
+            reader = pool.reader(board)
+            reader.submit(raw)
+            parsed = reader.take(_sha(raw))
+            assert parsed is not None and reader.used == 1
+            msg = read_message(raw)
+            assert parsed.forms == read_forms(board, msg, []), board.slug  # this board's mappings
+            results.setdefault(board.slug, parsed.forms)
+        assert len(pool.pids) == 1
+        assert results["west-sussex"] != results["swindon"]  # the sample is a West Sussex form
+    finally:
+        pool.stop()
+
+
+def test_one_board_reads_as_many_ahead_as_there_are_workers():
+    board = load_board("west-sussex", REPO / "config")
+    pool = ReadAheadPool(size=2)
+    try:
+        reader = pool.reader(board)
+        raws = [raw for _n, raw in _all_emails()[:3]]
+        for raw in raws:
+            reader.submit(raw)  # the third finds both workers lent out: read in-thread
+        assert len(pool.pids) == 2
+        assert [reader.take(_sha(raw)) is not None for raw in raws] == [True, True, False]
+    finally:
+        pool.stop()
+
+
+def test_an_answer_a_stopped_board_left_behind_never_reaches_another_board():
+    ws, swindon = load_board("west-sussex", REPO / "config"), load_board("swindon", REPO / "config")
+    pool = ReadAheadPool(size=1)
+    try:
+        first, second = (raw for _n, raw in _all_emails()[:2])
+        left = pool.reader(ws)
+        left.submit(first)
+        left.stop()  # gone without taking its answer
+        other = pool.reader(swindon)
+        deadline = time.monotonic() + 60
+        while not other._pending and time.monotonic() < deadline:
+            other.submit(second)  # the worker is lent again once the old answer is in
+            time.sleep(0.05)
+        parsed = other.take(_sha(second))
+        assert parsed is not None and parsed.sha256 == _sha(second)
+    finally:
+        pool.stop()
+
+
+def _drain_all(board, tmp_path: Path, clock, name: str, pool: ReadAheadPool | None) -> dict:  # noqa: ANN001
+    store = open_store(sqlite_url(tmp_path / f"{name}.db"))
+    rt = build_runtime(board, store, tmp_path / name, clock)
+    try:
+        load_state(rt, SAMPLES / "emails" / "bot-state.json", SAMPLES)
+        deliver(rt.data_dir / "mail" / rt.slug / "inbox", [raw for _n, raw in _all_emails()], start=1_700_000_000)
+        if pool is not None:
+            rt.parse_ahead = pool.reader(rt.board)
+        while drain(rt).handled:
+            pass
+        if pool is not None:
+            assert rt.parse_ahead.used >= len(_all_emails()) // 2  # most were read by the workers
+        return _outcome(store)
+    finally:
+        rt.close()
+        store.dispose()
+
+
+def test_drain_with_the_pool_has_the_same_outcome_as_without(ws_board, tmp_path, clock):
+    pool = ReadAheadPool(size=2)
+    try:
+        assert _drain_all(ws_board, tmp_path, clock, "pool", pool) == _drain_all(
+            ws_board, tmp_path, clock, "thread", None)
+    finally:
+        pool.stop()
