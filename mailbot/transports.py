@@ -120,4 +120,7 @@ def graph_sender_from_config(board: Board, cfg: GraphMailbox, data_dir: Path, *,
     from mailbot.outbound.graph_sender import GraphSender, GraphSendNotes
 
     client = graph_client_from_config(board, cfg, data_dir, http_client=http_client)
-    return GraphSender(client, notes=GraphSendNotes(data_dir / f"{board.slug}-graph-sending.json"))
+    sending = board.config.sending
+    max_mb = getattr(sending, "max_message_mb", 35)
+    return GraphSender(client, notes=GraphSendNotes(data_dir / f"{board.slug}-graph-sending.json"),
+                       max_message_bytes=int(max_mb * 1024 * 1024))

@@ -197,6 +197,8 @@ class GraphSending(_Strict):
     """Send with Graph ``sendMail`` as the board mailbox; the mailbox's Graph settings are used."""
 
     kind: Literal["graph"]
+    #: The tenant's maximum message size (Exchange Online: 35 MB by default, up to 150 MB if raised).
+    max_message_mb: float = Field(default=35, gt=0, le=150)
 
 
 class SmtpSending(_Strict):

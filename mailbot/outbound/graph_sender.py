@@ -17,6 +17,12 @@ a crash lost its "sent" mark is recognised without asking Graph.
 Not found yet: Exchange files the copy a little after the 202, so within
 ``sent_items_grace`` seconds we report a transient failure and the outbox
 asks again later; after that, absence means it did not go and it is sent.
+
+An email whose base64 is over Graph's 4 MB request limit goes as a draft
+with its attachments uploaded (``graph_large``), noted ``drafting`` until
+the draft's send goes: a draft an interrupted attempt left in Drafts is
+deleted and the email built again, never sent as it was. Over the tenant's
+maximum message size (``sending.max_message_mb``) it is refused outright.
 """
 
 from __future__ import annotations
@@ -35,12 +41,13 @@ from typing import Callable
 
 from mailbot.errors import MailboxAuthError, MailboxError, SendAuthError, SendError
 from mailbot.mailbox.graph_client import GraphClient, GraphRefused, GraphUncertain
+from mailbot.outbound.graph_large import MAX_REQUEST_BYTES, LargeSend, split_attachments
 
 log = logging.getLogger("mailbot.outbound")
 
 
-#: Graph takes at most 4 MB in one request; a larger MIME needs an upload session (not done yet).
-MAX_REQUEST_BYTES = 4 * 1024 * 1024
+#: Exchange Online's default maximum message size; a tenant's own is ``sending.max_message_mb``.
+DEFAULT_MAX_MESSAGE_BYTES = 35 * 1024 * 1024
 
 
 class GraphSendNotes:
@@ -67,8 +74,9 @@ class GraphSendNotes:
         note = self._notes.get(message_id)
         return (note[0], dt.datetime.fromisoformat(note[1])) if note else None
 
-    def sending(self, message_id: str, at: dt.datetime) -> None:
-        self._notes[message_id] = ["sending", at.isoformat()]
+    def sending(self, message_id: str, at: dt.datetime, state: str = "sending") -> None:
+        """``state`` is ``drafting`` while a large email's draft is built (nothing sent yet)."""
+        self._notes[message_id] = [state, at.isoformat()]
         self._write(at)
 
     def accepted(self, message_id: str, at: dt.datetime) -> None:
@@ -115,11 +123,14 @@ class GraphSender:
         *,
         notes: GraphSendNotes | None = None,
         sent_items_grace: float = 120.0,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
     ) -> None:
         self.client = client
         self.notes = notes or GraphSendNotes(None)
         self.sent_items_grace = sent_items_grace
+        self.max_message_bytes = max_message_bytes
+        self.large = LargeSend(client)
         self._now = now
         self._lock = threading.Lock()  # the deliverer and the scheduler's tick may both send
 
@@ -138,27 +149,75 @@ class GraphSender:
         message_id = str(_head(raw).get("Message-ID") or "").strip()
         if message_id and self._went_earlier(message_id):
             return
-        body = base64.b64encode(with_bcc(raw, recipients))
-        if len(body) > MAX_REQUEST_BYTES:
-            raise SendError(f"too large for Graph sendMail ({len(body) / 1e6:.1f} MB encoded; "
-                            f"the limit is {MAX_REQUEST_BYTES / 1e6:.1f} MB per request)", permanent=True)
-        if message_id:
-            self.notes.sending(message_id, self._now())
+        full = with_bcc(raw, recipients)
+        if len(full) > self.max_message_bytes:
+            raise SendError(f"too large to send ({len(full) / 2**20:.1f} MB; this tenant's maximum message "
+                            f"size is {self.max_message_bytes / 2**20:.0f} MB)", permanent=True)
+        body = base64.b64encode(full)
         try:
-            self.client.request("POST", "sendMail", data=body, headers={"Content-Type": "text/plain"},
-                                idempotent=False, ok=(202,))
+            if len(body) > MAX_REQUEST_BYTES:
+                if not message_id:
+                    raise SendError("an email over 4 MB needs a Message-ID to be sent safely", permanent=True)
+                self._send_large(full, message_id)
+            else:
+                if message_id:
+                    self.notes.sending(message_id, self._now())
+                self.client.request("POST", "sendMail", data=body, headers={"Content-Type": "text/plain"},
+                                    idempotent=False, ok=(202,))
         except GraphUncertain as err:
             raise SendError(f"sent to Microsoft Graph, answer lost ({err}); checking Sent Items before any retry",
                             server_side=True) from err
         except MailboxAuthError as err:
-            self.notes.forget(message_id, self._now())
+            self._forget_unless_drafting(message_id)
             raise SendAuthError(str(err)) from err
         except MailboxError as err:
-            self.notes.forget(message_id, self._now())  # refused or never reached: it did not go
+            self._forget_unless_drafting(message_id)  # refused or never reached: it did not go
             raise _refused(err) from err
         if message_id:
             self.notes.accepted(message_id, self._now())
         log.info("graph: sent to %d recipient(s)", len(recipients))
+
+    def _send_large(self, full: bytes, message_id: str) -> None:
+        """Draft, attachments, send: noted ``drafting`` until the send itself goes."""
+        rest, taken = split_attachments(full)
+        if len(base64.b64encode(rest)) > MAX_REQUEST_BYTES:
+            raise SendError("too large for Microsoft Graph: without its attachments it is still over the "
+                            "4 MB request limit", permanent=True)
+        self.notes.sending(message_id, self._now(), "drafting")
+        draft_id = self.large.make_draft(rest)
+        try:
+            for item in taken:
+                self.large.attach(draft_id, item)
+        except MailboxError:
+            try:  # a half-built draft must not linger; if it cannot go now, the note says to look next time
+                self.large.delete_draft(draft_id)
+                self.notes.forget(message_id, self._now())
+            except MailboxError:
+                pass
+            raise
+        self.notes.sending(message_id, self._now())
+        self._post_send(draft_id)
+        log.info("graph: large email sent by draft (%d attachment(s) uploaded)", len(taken))
+
+    def _forget_unless_drafting(self, message_id: str) -> None:
+        """A draft that could not be deleted keeps its note, so the next attempt clears it first."""
+        note = self.notes.get(message_id) if message_id else None
+        if note is not None and note[0] != "drafting":
+            self.notes.forget(message_id, self._now())
+
+    def _post_send(self, draft_id: str) -> None:
+        self.large.send_draft(draft_id)
+
+    def _clear_drafts(self, message_id: str) -> None:
+        """Delete drafts a crashed or interrupted attempt left with our Message-ID; they never went."""
+        try:
+            for draft_id in self.large.drafts_with(message_id):
+                log.info("graph: deleting a draft an earlier attempt left half-built")
+                self.large.delete_draft(draft_id)
+        except MailboxAuthError as err:
+            raise SendAuthError(str(err)) from err
+        except MailboxError as err:
+            raise SendError(f"cannot look in Drafts ({err})", server_side=True) from err
 
     def _went_earlier(self, message_id: str) -> bool:
         """True if an earlier attempt went: Graph accepted it, or its lost answer is found in Sent Items."""
@@ -173,9 +232,10 @@ class GraphSender:
             log.info("graph: an earlier attempt went (found in Sent Items); not sending again")
             self.notes.accepted(message_id, self._now())
             return True
-        if (self._now() - at).total_seconds() < self.sent_items_grace:
+        if state == "sending" and (self._now() - at).total_seconds() < self.sent_items_grace:
             raise SendError("an earlier attempt's outcome is not known yet (not in Sent Items so far)",
                             server_side=True)
+        self._clear_drafts(message_id)  # "drafting": the send never went, so a draft left is only a draft
         self.notes.forget(message_id, self._now())
         return False
 

@@ -3,7 +3,8 @@
 No Graph service can run here, so this server answers with the request and
 response shapes Microsoft documents (learn.microsoft.com/graph: message
 delta, get MIME content, message move, mailFolder childFolders, user
-sendMail, errors and throttling) and the error bodies seen in real traffic
+sendMail, a draft from MIME, attachment upload sessions, send a draft,
+errors and throttling) and the error bodies seen in real traffic
 (``SyncStateNotFound`` for an expired delta token, ``InvalidAuthenticationToken``,
 ``ErrorAccessDenied``). It keeps a real mailbox's state: folders, messages
 with their MIME, the Inbox's history for delta tokens, Sent Items; it moves
@@ -64,6 +65,8 @@ class FakeGraph:
     sent_at: list[float] = field(default_factory=list)  # time.perf_counter() of each 202 (benchmarks)
     forbidden: bool = False
     subscriptions: dict[str, dict] = field(default_factory=dict)
+    attachments: dict[str, list[tuple[str, str, bytes]]] = field(default_factory=dict)  # draft id -> files
+    uploads: dict[str, dict] = field(default_factory=dict)  # upload session id -> {draft, name, size, data}
     notifications_lost: bool = False  # Graph's notification never arrives (delta must still find the mail)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -72,7 +75,8 @@ class FakeGraph:
 
     def __post_init__(self) -> None:
         self.folders.update({"root-id": ("Top of Information Store", ""), "inbox-id": ("Inbox", "root-id"),
-                             "sentitems-id": ("Sent Items", "root-id")})
+                             "sentitems-id": ("Sent Items", "root-id"),
+                             "drafts-id": ("Drafts", "root-id")})
 
     # -- what a test does to the mailbox ------------------------------------
 

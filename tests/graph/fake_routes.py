@@ -19,6 +19,8 @@ _JSON = "application/json"
 def route(g: FakeGraph, method: str, path: str, query: dict, headers: dict, body: bytes) -> Answer:
     if "/oauth2/v2.0/token" in path or "openid-configuration" in path or "discovery/instance" in path:
         return _entra(g, path, body)
+    if path.startswith("/upload/"):  # the upload URL carries its own token; no Authorization header
+        return _upload_put(g, method, path, query, headers, body)
     auth = headers.get("Authorization", "")
     if not auth.startswith("Bearer ") or auth[7:] not in g.tokens:
         return 401, _error("InvalidAuthenticationToken", "Access token has expired or is not yet valid."), {}, _JSON
@@ -58,7 +60,7 @@ def _entra(g: FakeGraph, path: str, body: bytes) -> Answer:
 
 
 def _folder(g: FakeGraph, name: str) -> str | None:
-    well_known = {"inbox": "inbox-id", "sentitems": "sentitems-id", "msgfolderroot": "root-id"}
+    well_known = {"inbox": "inbox-id", "sentitems": "sentitems-id", "drafts": "drafts-id", "msgfolderroot": "root-id"}
     return well_known.get(name.lower(), name if name in g.folders else None)
 
 
@@ -158,13 +160,128 @@ def _send_mail(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # n
 
 
 def _sent_search(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # noqa: ANN001
+    folder = _folder(g, m[1])
     wanted = re.fullmatch(r"internetMessageId eq '(.*)'", query.get("$filter", ""))
     if wanted is None:
         return 400, _error("BadRequest", "Invalid filter clause."), {}, _JSON
     mid = wanted[1].replace("''", "'")
     value = [{"id": x.id, "internetMessageId": x.internet_message_id} for x in g.messages.values()
-             if x.folder == "sentitems-id" and x.internet_message_id == mid]
+             if x.folder == folder and x.internet_message_id == mid]
     return 200, {"value": value}, {}, _JSON
+
+
+def _decode_mime(body: bytes) -> "bytes | Answer":
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        return 400, _error("ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content."), {}, _JSON
+
+
+def _draft_create(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # noqa: ANN001
+    """POST /messages with base64 MIME as text/plain: a draft in Drafts, our Message-ID kept."""
+    if not headers.get("Content-Type", "").startswith("text/plain"):
+        return 400, _error("ErrorInvalidRequest", "JSON messages are not expected by this fake."), {}, _JSON
+    raw = _decode_mime(body)
+    if not isinstance(raw, bytes):
+        return raw
+    if len(body) > 4 * 1024 * 1024:
+        return 413, _error("RequestEntityTooLarge", "The request is larger than 4 MB."), {}, _JSON
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    mid = str(parsed["Message-ID"] or "").strip() or f"<{g.new_id()}@fake.outlook.example>"
+    draft = Message(g.new_id(), "drafts-id", raw, "", mid)
+    g.messages[draft.id] = draft
+    g.attachments[draft.id] = []
+    return 201, {"id": draft.id, "isDraft": True, "internetMessageId": mid,
+                 "parentFolderId": "drafts-id"}, {}, _JSON
+
+
+def _draft(g: FakeGraph, mid: str) -> "Message | None":
+    msg = g.messages.get(mid)
+    return msg if msg is not None and msg.folder == "drafts-id" else None
+
+
+def _not_found() -> Answer:
+    return 404, _error("ErrorItemNotFound", "The specified object was not found in the store."), {}, _JSON
+
+
+def _attachment_post(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # noqa: ANN001
+    import json
+
+    if _draft(g, m[1]) is None:
+        return _not_found()
+    item = json.loads(body)
+    data = base64.b64decode(item["contentBytes"])
+    if len(body) > 4 * 1024 * 1024 or len(data) >= 3 * 1024 * 1024:
+        return 413, _error("RequestEntityTooLarge", "Use an upload session for 3 MB or more."), {}, _JSON
+    g.attachments[m[1]].append((item["name"], item["contentType"], data))
+    return 201, {"id": g.new_id(), "name": item["name"], "size": len(data)}, {}, _JSON
+
+
+def _upload_session(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # noqa: ANN001
+    import json
+
+    if _draft(g, m[1]) is None:
+        return _not_found()
+    item = json.loads(body)["AttachmentItem"]
+    if item.get("attachmentType") != "file" or item["size"] > 150 * 1024 * 1024:
+        return 400, _error("ErrorAttachmentSizeLimitExceeded", "The attachment is too large."), {}, _JSON
+    sid = f"sess{next(g._ids)}"
+    g.uploads[sid] = {"draft": m[1], "name": item["name"], "type": item.get("contentType", "application/octet-stream"),
+                      "size": int(item["size"]), "data": b""}
+    url = g.base.rsplit("/v1.0", 1)[0] + f"/upload/{sid}?authtoken=fake-{sid}"
+    return 201, {"@odata.context": f"{g.base}/$metadata#microsoft.graph.uploadSession", "uploadUrl": url,
+                 "expirationDateTime": "2026-02-16T10:00:00Z", "nextExpectedRanges": ["0-"]}, {}, _JSON
+
+
+def _upload_put(g: FakeGraph, method: str, path: str, query: dict, headers: dict, body: bytes) -> Answer:
+    """PUT a chunk: in order, a multiple of 320 KiB except the last; 201 when the file is whole."""
+    sess = g.uploads.get(path.rsplit("/", 1)[-1])
+    if method != "PUT" or sess is None or query.get("authtoken") != f"fake-{path.rsplit('/', 1)[-1]}":
+        return 404, _error("ErrorItemNotFound", "Upload session not found."), {}, _JSON
+    if "Authorization" in headers:
+        return 401, _error("InvalidAuthenticationToken", "Do not send Authorization to the upload URL."), {}, _JSON
+    rng = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", headers.get("Content-Range", ""))
+    if rng is None or int(rng[3]) != sess["size"] or int(rng[2]) - int(rng[1]) + 1 != len(body):
+        return 400, _error("InvalidContentRange", "The Content-Range header is invalid."), {}, _JSON
+    start, end = int(rng[1]), int(rng[2])
+    if start != len(sess["data"]) or (end + 1 < sess["size"] and len(body) % (320 * 1024)):
+        return 416, _error("InvalidRange", "The range is not the one expected."), {}, _JSON
+    sess["data"] += body
+    if len(sess["data"]) < sess["size"]:
+        return 200, {"expirationDateTime": "2026-02-16T10:00:00Z",
+                     "nextExpectedRanges": [f"{len(sess['data'])}-"]}, {}, _JSON
+    g.attachments[sess["draft"]].append((sess["name"], sess["type"], sess["data"]))
+    del g.uploads[path.rsplit("/", 1)[-1]]
+    return 201, None, {"Location": f"{g.base}/users/{g.user}/messages/{sess['draft']}/attachments/x"}, _JSON
+
+
+def _draft_send(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # noqa: ANN001
+    """Send a draft: its MIME with the attachments added, delivered, and filed in Sent Items."""
+    draft = _draft(g, m[1])
+    if draft is None:
+        return _not_found()
+    parsed = email.message_from_bytes(draft.mime, policy=policy.default)
+    for name, ctype, data in g.attachments.pop(draft.id, []):
+        if not parsed.is_multipart():
+            parsed.make_mixed()
+        main, _, sub = ctype.partition("/")
+        parsed.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    rcpts = sendmail_recipients(draft.mime)
+    if not rcpts:
+        return 400, _error("ErrorInvalidRecipients", "At least one recipient isn't valid."), {}, _JSON
+    draft.folder = "sentitems-id"
+    draft.mime = parsed.as_bytes()
+    del parsed["Bcc"]
+    g.sent.append((rcpts, parsed.as_bytes()))
+    g.sent_at.append(time.perf_counter())
+    return 202, None, {}, _JSON
+
+
+def _delete(g: FakeGraph, m, query, headers, body, immutable) -> Answer:  # noqa: ANN001
+    if g.messages.pop(m[1], None) is None:
+        return _not_found()
+    g.attachments.pop(m[1], None)
+    return 204, None, {}, _JSON
 
 
 _ROUTES = [
@@ -173,7 +290,12 @@ _ROUTES = [
     (r"GET messages/([^/]+)/\$value", _value),
     (r"POST messages/([^/]+)/move", _move),
     (r"(GET|POST) mailFolders/([^/]+)/childFolders", _child_folders),
-    (r"GET mailFolders/sentitems/messages", _sent_search),
+    (r"GET mailFolders/(sentitems|drafts)/messages", _sent_search),
+    (r"POST messages", _draft_create),
+    (r"POST messages/([^/]+)/attachments/createUploadSession", _upload_session),
+    (r"POST messages/([^/]+)/attachments", _attachment_post),
+    (r"POST messages/([^/]+)/send", _draft_send),
+    (r"DELETE messages/([^/]+)", _delete),
     (r"GET mailFolders/([^/]+)", _folder_get),
     (r"POST sendMail", _send_mail),
 ]

@@ -60,6 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    def do_PUT(self) -> None:
+        self._dispatch()
+
     def _dispatch(self) -> None:
         from tests.graph import fake_routes
 

@@ -155,9 +155,10 @@ def test_through_the_outbox_a_lost_answer_is_marked_sent_once(graph_server, tmp_
 
 def test_a_mime_beyond_graphs_request_limit_is_refused_before_it_goes(graph_server, tmp_path):
     big = _raw().replace(b"Please return the form.", b"x" * (3_200_000))
-    with pytest.raises(SendError, match="too large for Graph sendMail") as err:
+    with pytest.raises(SendError, match="without its attachments it is still over the 4 MB") as err:
         _sender(graph_server, tmp_path).send_raw(big, ["agency1@police.example"])
     assert err.value.permanent and graph_server.graph.count("POST", "/sendMail") == 0
+    assert graph_server.graph.count("POST", "/messages") == 0
 
 
 def test_a_bare_503_on_send_is_settled_in_sent_items_but_a_throttling_503_is_waited_out(graph_server, tmp_path):
