@@ -32,6 +32,26 @@ def templates_dir() -> Path:
     return _first("MAILBOT_TEMPLATES_DIR", _REPO / "templates", _PKG / "_bundled" / "templates")
 
 
+def resolve_config_path(relative: str, next_to: Path) -> Path:
+    """A path a config file names: absolute as written, else relative to that file.
+
+    A shipped config copied on its own (a container's ``/config`` volume,
+    say) still names the shipped templates as ``../../templates/…``; where
+    that path does not exist, the part after ``templates/`` is looked up in
+    :func:`templates_dir`. The path next to the file is returned when
+    neither exists, so an error names what the admin wrote.
+    """
+    path = Path(relative)
+    if path.is_absolute():
+        return path
+    beside = (next_to.parent / path).resolve()
+    if beside.exists() or "templates" not in path.parts:
+        return beside
+    parts = path.parts
+    shipped = templates_dir().joinpath(*parts[len(parts) - parts[::-1].index("templates"):])
+    return shipped if shipped.exists() else beside
+
+
 def demo_dir() -> Path:
     """Sample mail and forms for ``mailbot demo`` (shipped inside the package)."""
     return _PKG / "demo" / "data"

@@ -14,6 +14,7 @@ import functools
 import logging
 from pathlib import Path
 
+from mailbot.resources import resolve_config_path
 from parsers.document import flatten
 from parsers.source import read_document
 from parsers.ticks import cell_mark, split_mark
@@ -62,11 +63,10 @@ def _load(path: str, mtime: float) -> Printed:
 
 
 def blank_form_path(blank_form: str, source: str | None) -> Path:
-    """The blank form's path; relative to the mapping file that names it."""
-    path = Path(blank_form)
-    if not path.is_absolute() and source:
-        path = Path(source).parent / path
-    return path
+    """The blank form's path; relative to the mapping file that names it (see ``resolve_config_path``)."""
+    if source is None:
+        return Path(blank_form)
+    return resolve_config_path(blank_form, Path(source))
 
 
 def printed_for(blank_form: str | None, source: str | None) -> Printed | None:

@@ -22,6 +22,7 @@ from mailbot.config.schema import BoardConfig
 from mailbot.deadlines import apply_overrides, load_regime
 from mailbot.errors import ConfigError
 from mailbot.resources import config_dir as default_config_dir
+from mailbot.resources import resolve_config_path
 from mailbot.secrets import SecretRef
 from parsers import load_mappings
 
@@ -44,8 +45,7 @@ class Board:
         return SecretRef.resolve_present(self.config.form_passwords)
 
     def resolve_path(self, relative: str) -> Path:
-        p = Path(relative)
-        return p if p.is_absolute() else (self.path.parent / p).resolve()
+        return resolve_config_path(relative, self.path)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -136,3 +136,24 @@ def test_config_check_command(tmp_path):
     assert f"{path}: chair.email: not an email address: 'x'" in lines
     assert f"{path}: notify: required key is missing" in lines
     assert "Traceback" not in bad.stderr
+
+
+def test_the_shipped_config_copied_on_its_own_still_finds_the_shipped_templates(tmp_path, monkeypatch):
+    """As in the container: config/ is copied to a volume without templates/ beside it."""
+    import shutil
+
+    from mailbot.resources import resolve_config_path, templates_dir
+    from parsers.printed import blank_form_path
+
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    monkeypatch.delenv("MAILBOT_TEMPLATES_DIR", raising=False)
+    boards = {b.slug: b for b in load_boards(tmp_path / "config")}  # a missing blank form would refuse this
+    ws = boards["west-sussex"]
+    shipped = templates_dir() / "documents" / "west-sussex" / "summary-of-involvement.docx"
+    assert ws.resolve_path(ws.config.scoping.blank_form) == shipped
+    mapping = next(m for m in ws.form_mappings if m.id == "west-sussex/summary-of-involvement")
+    assert mapping.blank_form and blank_form_path(mapping.blank_form, mapping.source) == shipped
+    own = tmp_path / "config" / "boards" / "own.docx"
+    own.write_bytes(b"x")
+    assert resolve_config_path("own.docx", tmp_path / "config" / "boards" / "b.yaml") == own
+    assert resolve_config_path("../nowhere/x.docx", own) == (tmp_path / "config" / "nowhere" / "x.docx")
