@@ -18,6 +18,7 @@ from parsers.engine import Engine, ExplainItem
 from parsers.mapping import FormMapping
 from parsers.printed import printed_for
 from parsers.recognise import recognise
+from parsers.seams import mend
 from parsers.source import read_document
 from parsers.tolerant import validate_record
 
@@ -47,8 +48,10 @@ def parse_document(data: bytes, filename: str, *, board: str,
     mapping = recognise(slots, mappings)
     if mapping is None:
         raise ParseError("attachment is not a recognised form", "not_a_form")
-    engine = Engine(slots, mapping, doc.form_fields,
-                    printed_for(mapping.blank_form, mapping.source))
+    printed = printed_for(mapping.blank_form, mapping.source)
+    if mend(doc, mapping, printed):  # a PDF's page breaks, settled by what the form prints
+        slots = flatten(doc)
+    engine = Engine(slots, mapping, doc.form_fields, printed)
     data_out = engine.run()
     data_out.update(board=board, form=mapping.id, warnings=engine.warnings)
     if isinstance(data_out.get("decision"), dict):

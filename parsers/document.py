@@ -23,10 +23,26 @@ class Cell:
     tables: list["Table"] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Seam:
+    """A page break between rows ``row - 1`` and ``row`` of a table read from a PDF.
+
+    The reader cannot always tell whether the break cut a row at a paragraph
+    end (the row goes on), fell between two rows, or between two tables; the
+    mapping can (``parsers.seams``).  ``joined`` is, per grid column, the text
+    of the row above with this row's joined in, when the row may go on at all.
+    """
+
+    row: int
+    joined: list[str] | None = None
+
+
 @dataclass(slots=True, eq=False)
 class Table:
     rows: list[list[Cell]]
     number: int = 0  # 1-based, in document order (nested tables counted too)
+    #: Page breaks inside the table (PDF only), for the mapping to settle.
+    seams: list[Seam] = field(default_factory=list)
 
 
 @dataclass(slots=True, eq=False)

@@ -4,8 +4,9 @@ pdfplumber finds the tables and the words; what a PDF loses is where a
 paragraph ends (every line ends the same way), so lines are rejoined the
 way a reader does it: a line that stops short although the next word
 would have fitted ended its paragraph, one that did not was wrapped.
-Tables cut by a page break are joined again, and a row split over the
-break is mended.  Filled PDF form fields are read too.  Caps: pages and
+Tables cut by a page break are joined again (``parsers.pdf_breaks``),
+and a row split over the break is mended.  Filled PDF form fields are
+read too.  Caps: pages and
 wall time.
 """
 
@@ -14,13 +15,14 @@ from __future__ import annotations
 import io
 import logging
 import time
-from dataclasses import dataclass, field
 
 import pdfplumber
 
 from mailbot.errors import ParseError
-from parsers.document import Cell, Document, Paragraph, Table, number_tables
-from parsers.pdf_lines import Line, Vocabulary, join, lines_of
+from parsers.document import Document, Paragraph, number_tables
+from parsers.pdf_breaks import Builder
+from parsers.pdf_cells import inside, page_tables, table_grid
+from parsers.pdf_lines import Line, join, lines_of
 from parsers.safety import LIMITS, Limits
 
 log = logging.getLogger("mailbot.parsers")
@@ -29,131 +31,6 @@ log = logging.getLogger("mailbot.parsers")
 #: value"), so a damaged form would put a child's name in the log: its loggers
 #: are silenced whatever the log level (a failure still reaches us as an error).
 logging.getLogger("pdfminer").setLevel(logging.CRITICAL + 1)
-
-
-@dataclass(slots=True, eq=False)
-class _PCell:
-    """A cell while the page is read: its lines and its right edge."""
-
-    lines: list[Line] = field(default_factory=list)
-    right: float = 0.0
-    bottom: float = 0.0
-
-
-def _inside(w: dict, box: tuple[float, float, float, float]) -> bool:
-    cx, cy = (w["x0"] + w["x1"]) / 2, (w["top"] + w["bottom"]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
-def _table_grid(table, words: list[dict], spaces: dict[int, list[float]],
-                vocab: Vocabulary) -> list[list[_PCell]]:
-    """The table's cells on a grid; a covered (None) position repeats its neighbour."""
-    grid: list[list[_PCell]] = []
-    boxes: list[tuple[tuple, _PCell]] = []
-    for r, row in enumerate(table.rows):
-        cells: list[_PCell] = []
-        for c, box in enumerate(row.cells):
-            if box is None:
-                cells.append(cells[c - 1] if c > 0 else (grid[r - 1][c] if r > 0 else _PCell()))
-                continue
-            cell = _PCell(right=box[2], bottom=box[3])
-            boxes.append((box, cell))
-            cells.append(cell)
-        grid.append(cells)
-    per_cell: dict[int, list[dict]] = {}
-    for w in words:
-        for box, cell in boxes:
-            if _inside(w, box):
-                per_cell.setdefault(id(cell), []).append(w)
-                break
-    for box, cell in boxes:
-        cell.lines = lines_of(per_cell.get(id(cell), []), spaces, vocab)
-        pad = (cell.lines[0].x0 - box[0]) if cell.lines else 5.0
-        cell.right = box[2] - max(pad, 1.0)
-    return grid
-
-
-def _continues(prev: list[_PCell], nxt: list[_PCell]) -> bool:
-    """Was this row cut by the page break (some cell wrapped mid-paragraph)?
-    Only a line that kept the space it wrapped at says so: in a narrow
-    column almost no next word would have fitted after any line."""
-    for a, b in zip(prev, nxt):
-        if a.lines and b.lines and a.lines[-1].spaced:
-            last, first = a.lines[-1], b.lines[0]
-            if last.x1 + 0.3 * first.size + first.first_width > a.right - 0.25 * first.size:
-                return True
-    return False
-
-
-def _pad(cell: _PCell) -> float:
-    return cell.bottom - cell.lines[-1].bottom if cell.lines else float("inf")
-
-
-def _cut_short(grid: list[list[_PCell]]) -> bool:
-    """Did the page break cut the last row?  Its text runs closer to its
-    bottom border than in any whole row of the table."""
-    pads = [_pad(c) for row in grid[:-1] for c in row if c.lines]
-    last = min((_pad(c) for c in grid[-1]), default=float("inf"))
-    return bool(pads) and last < min(pads) - 2.0
-
-
-def _answer_goes_on(prev: list[_PCell], nxt: list[_PCell]) -> bool:
-    """A label | answer row split by the page break: the label stayed above,
-    the rest of the answer came on with an empty label cell."""
-    return (len(nxt) == 2 and nxt[0] is not nxt[1] and not nxt[0].lines
-            and bool(prev[0].lines) and bool(nxt[1].lines))
-
-
-class _Builder:
-    """Blocks across pages, joining tables a page break cut in two."""
-
-    def __init__(self) -> None:
-        self.blocks: list[object] = []  # Paragraph | list[list[_PCell]]
-        #: (block index, top of the page's first text line, its font size)
-        self.page_starts: list[tuple[int, float, float]] = []
-        self.vocab = Vocabulary()
-
-    def add_table(self, grid: list[list[_PCell]], at_top: bool) -> None:
-        last = self.blocks[-1] if self.blocks else None
-        if at_top and isinstance(last, list) and grid and len(last[-1]) == len(grid[0]):
-            if (_cut_short(last) or _continues(last[-1], grid[0])
-                    or _answer_goes_on(last[-1], grid[0])):
-                for a, b in zip(last[-1], grid[0]):
-                    if a is not b and b.lines:
-                        a.lines.extend(b.lines)
-                grid = grid[1:]
-            last.extend(grid)
-            return
-        self.blocks.append(grid)
-
-    def _blank_at_page_tops(self) -> None:
-        """A blank paragraph pushed to the top of a page shows only as a lower first line."""
-        if len(self.page_starts) < 2:
-            return
-        body_top = min(top for _, top, _ in self.page_starts)
-        for index, top, size in reversed(self.page_starts[1:]):
-            before = self.blocks[index - 1] if index > 0 else None
-            if top - body_top > 1.0 * size and isinstance(before, Paragraph) and before.text:
-                self.blocks.insert(index, Paragraph(""))
-
-    def finish(self) -> list:
-        self._blank_at_page_tops()
-        out: list = []
-        for block in self.blocks:
-            if isinstance(block, Paragraph):
-                out.append(block)
-                continue
-            made: dict[int, Cell] = {}
-            rows = []
-            for row in block:
-                cells = []
-                for pc in row:
-                    if id(pc) not in made:
-                        made[id(pc)] = Cell("\n".join(join(pc.lines, pc.right, self.vocab)))
-                    cells.append(made[id(pc)])
-                rows.append(cells)
-            out.append(Table(rows))
-        return out
 
 
 def _form_fields(pdf) -> dict[str, str]:
@@ -187,7 +64,7 @@ def read_pdf(data: bytes, limits: Limits = LIMITS) -> Document:
         if len(pages) > limits.max_pdf_pages:
             raise ParseError(f"the PDF has too many pages ({len(pages)}; the limit is "
                              f"{limits.max_pdf_pages})", "too_large")
-        builder = _Builder()
+        builder = Builder()
         try:
             for page in pages:
                 if time.monotonic() - started > limits.pdf_seconds:
@@ -204,18 +81,19 @@ def read_pdf(data: bytes, limits: Limits = LIMITS) -> Document:
     return doc
 
 
-def _read_page(page, builder: _Builder) -> None:
-    tables = page.find_tables()
+def _read_page(page, builder: Builder) -> None:
     words = page.extract_words(extra_attrs=["size"])
+    tables = page_tables(page.debug_tablefinder(), words)
     spaces: dict[int, list[float]] = {}
     for ch in page.chars:
         if ch["text"] == " ":
+            builder.vocab.space(ch)
             spaces.setdefault(round(ch["top"]), []).append(ch["x0"])
     free: list[dict] = []
     in_table: list[list[dict]] = [[] for _ in tables]
     for w in words:
         for i, t in enumerate(tables):
-            if _inside(w, t.bbox):
+            if inside(w, t.bbox):
                 in_table[i].append(w)
                 break
         else:
@@ -238,7 +116,8 @@ def _read_page(page, builder: _Builder) -> None:
         builder.page_starts.append((len(builder.blocks), line.top, line.size))
     for _, item in ordered:
         if isinstance(item, int):
-            builder.add_table(_table_grid(tables[item], in_table[item], spaces, builder.vocab), at_top=first)
+            builder.add_table(table_grid(tables[item], in_table[item], spaces, builder.vocab),
+                              at_top=first)
         else:
             builder.blocks.extend(Paragraph(t) for t in join(item, right, builder.vocab))
         first = False

@@ -1,0 +1,164 @@
+"""A PDF's pages put back together: tables a page break cut in two, blank lines it hid.
+
+A table that goes on over a page break comes as two tables, the second at
+the head of the next page.  They are joined again.  Whether the break also
+cut a row mid-paragraph is told by position: the cut row's text runs closer
+to its bottom border than a whole row's (a whole row ends with its last
+paragraph's spacing), or its last line kept the space it wrapped at and
+filled its cell.  A row cut exactly at a paragraph end looks like two rows;
+which it is, the words decide (printed question or typed answer), so the
+break is kept as a :class:`~parsers.document.Seam` for ``parsers.seams``,
+with the joined text ready when the row on the new page may go on the one
+above: each of its filled cells under a filled cell that ran to the foot of
+the page.
+"""
+
+from __future__ import annotations
+
+from parsers.document import Cell, Paragraph, Seam, Table
+from parsers.pdf_cells import PCell
+from parsers.pdf_lines import Vocabulary, join
+
+Grid = list[list[PCell]]
+
+
+def _continues(prev: list[PCell], nxt: list[PCell]) -> bool:
+    """Was this row cut by the page break (some cell wrapped mid-paragraph)?
+    Only a line that kept the space it wrapped at says so: in a narrow
+    column almost no next word would have fitted after any line."""
+    for a, b in zip(prev, nxt):
+        if a.lines and b.lines and a.lines[-1].spaced:
+            last, first = a.lines[-1], b.lines[0]
+            if last.x1 + 0.3 * first.size + first.first_width > a.right - 0.25 * first.size:
+                return True
+    return False
+
+
+def _pad(cell: PCell) -> float:
+    """Space between a cell's last line and its bottom border."""
+    return cell.bottom - cell.lines[-1].bottom if cell.lines else float("inf")
+
+
+def _row_pad(row: list[PCell]) -> float:
+    """A row's space under its tallest cell's text: the paragraph spacing and
+    cell margin every whole row ends with, and a row cut mid-paragraph lacks."""
+    return min((_pad(c) for c in row), default=float("inf"))
+
+
+def _may_go_on(prev: list[PCell], nxt: list[PCell]) -> bool:
+    """Could the row at the head of the page be the rest of the row above?
+
+    Every filled cell of it sits under a filled cell whose text ran to the
+    foot of that row (within about three lines of its lowest line): a cell that
+    stopped higher up had room for more, so it was not cut.
+    """
+    filled = [c for c in prev if c.lines]
+    if not filled or not any(c.lines for c in nxt):
+        return False
+    foot = max(c.lines[-1].bottom for c in filled)
+    for a, b in zip(prev, nxt):
+        if b.lines and a is not b:
+            if not a.lines or a.lines[-1].bottom < foot - 3.5 * a.lines[-1].size:
+                return False
+    return True
+
+
+class Builder:
+    """Blocks across pages, joining tables a page break cut in two."""
+
+    def __init__(self) -> None:
+        self.blocks: list[object] = []  # Paragraph | Grid
+        #: (block index, top of the page's first text line, its font size)
+        self.page_starts: list[tuple[int, float, float]] = []
+        #: Per grid (by id): (row index, may go on) of each row that opens a page.
+        self.breaks: dict[int, list[tuple[int, bool]]] = {}
+        #: The least space between a cell's top border and its first line.
+        self.lead = float("inf")
+        #: Space under the text of every row no page break ended (see ``_row_pad``).
+        self.pads: list[float] = []
+        self.vocab = Vocabulary()
+
+    def add_table(self, grid: Grid, at_top: bool) -> None:
+        for row in grid:
+            for cell in row:
+                if cell.lines:
+                    self.lead = min(self.lead, cell.lines[0].top - cell.top)
+        self.pads += [p for p in map(_row_pad, grid[:-1]) if p != float("inf")]
+        last = self.blocks[-1] if self.blocks else None
+        if at_top and isinstance(last, list) and grid and len(last[-1]) == len(grid[0]):
+            if self._cut_short(last[-1]) or _continues(last[-1], grid[0]):
+                for a, b in zip(last[-1], grid[0]):
+                    if a is not b and b.lines:
+                        a.lines.extend(b.lines)
+                grid = grid[1:]
+            elif grid:
+                self.breaks.setdefault(id(last), []).append(
+                    (len(last), _may_go_on(last[-1], grid[0])))
+            last.extend(grid)
+            return
+        self.blocks.append(grid)
+
+    def _norm(self) -> float | None:
+        """The space under a whole row's text (the median row's)."""
+        return sorted(self.pads)[len(self.pads) // 2] if self.pads else None
+
+    def _cut_short(self, row: list[PCell]) -> bool:
+        """Did the page break cut this row mid-paragraph?  Its text runs closer
+        to its bottom border than a whole row's does."""
+        norm, pad = self._norm(), _row_pad(row)
+        sizes = [c.lines[-1].size for c in row if c.lines]
+        return norm is not None and bool(sizes) and pad < norm - 0.5 * max(sizes)
+
+    def _blank_at_page_tops(self) -> None:
+        """A blank paragraph pushed to the top of a page shows only as a lower first line."""
+        if len(self.page_starts) < 2:
+            return
+        body_top = min(top for _, top, _ in self.page_starts)
+        for index, top, size in reversed(self.page_starts[1:]):
+            before = self.blocks[index - 1] if index > 0 else None
+            if top - body_top > 1.0 * size and isinstance(before, Paragraph) and before.text:
+                self.blocks.insert(index, Paragraph(""))
+
+    def _text(self, cell: PCell) -> str:
+        return "\n".join(join(cell.lines, cell.right, self.vocab))
+
+    def _joined(self, above: PCell, below: PCell) -> str:
+        """The two parts of a cell a page break cut at a paragraph end, as one
+        text.  A blank paragraph there shows only as space: under the last
+        line above (more than a whole row leaves), or over the first line
+        below (more than any cell's first line has)."""
+        if not below.lines or not above.lines:
+            return self._text(above if above.lines else below)
+        first, norm = below.lines[0], self._norm()
+        blank = first.top - below.top - self.lead > 0.8 * first.size or (
+            norm is not None and _pad(above) - norm > 1.2 * above.lines[-1].size)
+        return "\n".join([self._text(above), *([""] if blank else []), self._text(below)])
+
+    def _seams(self, grid: Grid) -> list[Seam]:
+        seams = []
+        for row, may_go_on in self.breaks.get(id(grid), ()):
+            joined = None
+            if may_go_on:
+                joined = [self._joined(a, b) if a is not b else self._text(a)
+                          for a, b in zip(grid[row - 1], grid[row])]
+            seams.append(Seam(row, joined))
+        return seams
+
+    def finish(self) -> list:
+        self._blank_at_page_tops()
+        out: list = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                out.append(block)
+                continue
+            made: dict[int, Cell] = {}
+            rows = []
+            for row in block:
+                cells = []
+                for pc in row:
+                    if id(pc) not in made:
+                        made[id(pc)] = Cell(self._text(pc))
+                    cells.append(made[id(pc)])
+                rows.append(cells)
+            out.append(Table(rows, seams=self._seams(block)))
+        return out
