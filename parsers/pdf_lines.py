@@ -61,13 +61,23 @@ class Vocabulary:
         key = _key(token)
         return key in self.words or (key.isalpha() and key in _english())
 
-    def learn(self, line: Line) -> None:
+    def learn(self, line: Line, before: Line | None = None) -> None:
+        """Learn the line's whole words: those between two others, the last
+        when the line wrapped at a space, the first when it opens its cell or
+        paragraph run (or the line before wrapped at a space) and is not
+        alone on its line.  (A line can
+        break inside a token, an e-mail address or a word too long for it.)"""
         tokens = line.text.split(" ")
         whole = tokens[1:-1] + (tokens[-1:] if line.spaced and len(tokens) > 1 else [])
+        if (before is None or before.spaced) and (len(tokens) > 1 or line.spaced):
+            whole += tokens[:1]
         self.words.update(_key(t) for t in whole)
 
     def glued(self, head: str, tail: str) -> bool:
-        """Is ``head`` + ``tail`` one word broken at a full line (else two words)?"""
+        """Is ``head`` + ``tail`` one word broken at a full line (else two words)?
+        Letters then digits are two words (``January`` ``2016``)."""
+        if head[-1:].isalpha() and tail[:1].isdigit():
+            return False
         if self.known(head + tail):
             return True
         return not (self.known(head) and self.known(tail))
@@ -101,11 +111,11 @@ def lines_of(words: list[dict], spaces: dict[int, list[float]], vocab: Vocabular
         current.append(w)
     if current:
         out.append(_make_line(current))
-    for line in out:
+    for i, line in enumerate(out):
         top = round(line.top)
         line.spaced = any(line.x1 - 0.5 <= x <= line.x1 + 0.5
                           for t in (top - 1, top, top + 1) for x in spaces.get(t, ()))
-        vocab.learn(line)
+        vocab.learn(line, out[i - 1] if i else None)
     return out
 
 
