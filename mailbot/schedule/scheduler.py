@@ -33,7 +33,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from mailbot.outbound.base import Sender
 from mailbot.outbound.outbox import deliver_pending
 from mailbot.runtime import BoardRuntime
-from mailbot.store.db import Store
+from mailbot.store.db import Store, schema_lock
 
 log = logging.getLogger("mailbot.schedule")
 
@@ -117,8 +117,14 @@ def due_work(slug: str) -> int:
 
 
 def make_scheduler(store: Store) -> BackgroundScheduler:
+    """A scheduler whose jobs live in ``store``; its table is made first, under the schema lock
+    (instances started together on one PostgreSQL would otherwise race to create it)."""
+    jobstore = SQLAlchemyJobStore(engine=store.engine)
+    with store.engine.begin() as conn:
+        schema_lock(conn)
+        jobstore.jobs_t.create(conn, checkfirst=True)
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine)},
+        jobstores={"default": jobstore},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone="Europe/London",
     )

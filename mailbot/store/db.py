@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,6 +83,20 @@ def make_engine(url: str) -> Engine:
 #: The newest migration (``migrations/versions``; a test checks they agree).
 HEAD = "0007"
 
+#: The PostgreSQL advisory lock that serialises schema changes (any 64-bit key of our own).
+SCHEMA_LOCK_KEY = 0x6D61696C626F74  # "mailbot"
+
+
+def schema_lock(conn: Connection) -> None:
+    """Hold the schema lock until ``conn``'s transaction ends (PostgreSQL; SQLite has one writer).
+
+    Several instances started together on one database (``docker compose
+    up``) would otherwise all see a table missing and all create it, and
+    all but one fail on PostgreSQL's catalogue.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
 
 def schema_version(engine: Engine) -> str | None:
     """The migration the database is at; None if it has none yet."""
@@ -122,6 +136,7 @@ def _create_empty(engine: Engine) -> bool:
     from mailbot.store.models import Base
 
     with engine.begin() as conn:
+        schema_lock(conn)
         if inspect(conn).get_table_names():
             return False
         Base.metadata.create_all(conn)
@@ -141,6 +156,7 @@ def migrate(engine: Engine) -> None:
     cfg.attributes["connection"] = None
     try:
         with engine.begin() as conn:
+            schema_lock(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as err:
