@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -189,6 +189,20 @@ class Store:
         finally:
             self._local.scoped, self._local.down = False, False
 
+    @contextlib.contextmanager
+    def fenced(self, check: Callable[[Session], None]) -> Iterator[None]:
+        """Within this block, on this thread, ``check`` runs in every transaction just before it commits.
+
+        ``check`` raises to roll the transaction back: the board's lease
+        (``leases.fence``) is checked, and held until the commit, in the
+        same transaction as the work it guards.
+        """
+        self._local.fence = check
+        try:
+            yield
+        finally:
+            self._local.fence = None
+
     def upgrade(self) -> None:
         upgrade(self.engine)
 
@@ -203,6 +217,9 @@ class Store:
         session = self._sessions()
         try:
             yield session
+            fence = getattr(self._local, "fence", None)
+            if fence is not None:
+                fence(session)
             session.commit()
         except BaseException as err:
             with contextlib.suppress(SQLAlchemyError):  # a dead connection cannot roll back: it is dropped
