@@ -63,17 +63,19 @@ class Vocabulary:
 
     def learn(self, line: Line, before: Line | None = None) -> None:
         """Learn the line's whole words: those between two others, the last
-        when the line wrapped at a space, the first when it opens its cell or
-        paragraph run (or the line before wrapped at a space) and is not
-        alone on its line.  (A line can
+        when the line wrapped at a space, the first when no broken word's head
+        can stand before it and it is not alone on its line.  (A line can
         break inside a token, an e-mail address or a word too long for it.)"""
         tokens = line.text.split(" ")
         whole = tokens[1:-1] + (tokens[-1:] if line.spaced and len(tokens) > 1 else [])
-        if (before is None or before.spaced) and (len(tokens) > 1 or line.spaced):
+        # A broken word's head fills its line: a line before that wrapped at a space,
+        # or stopped short of where this one reaches, held none.
+        after_whole = before is None or before.spaced or before.x1 < line.x1 - 1.0
+        if after_whole and (len(tokens) > 1 or line.spaced):
             whole += tokens[:1]
         self.words.update(_key(t) for t in whole)
 
-    def glued(self, head: str, tail: str) -> bool:
+    def glued(self, head: str, tail: str, tight: bool = False) -> bool:
         """Is ``head`` + ``tail`` one word broken at a full line (else two words)?
         Letters then digits are two words (``January`` ``2016``)."""
         if head[-1:].isalpha() and tail[:1].isdigit():
@@ -156,7 +158,9 @@ def join(lines: list[Line], right: float, vocab: Vocabulary) -> list[str]:
             paras[-1] += " " + line.text  # wrapped at a space the line kept
         elif " " not in prev.text and not prev.spaced and prev.x1 > right - line.size:
             # a full one-word line: an over-long word broken, or a word that fitted exactly
-            glued = vocab.glued(prev.text, line.text.split(" ")[0])
+            tail = line.text.split(" ")[0]
+            tight = prev.x1 + line.first_width / max(len(tail), 1) > right
+            glued = vocab.glued(prev.text, tail, tight)
             paras[-1] += line.text if glued else " " + line.text
         elif prev.text[-2:-1].isalnum() and prev.text.endswith("-"):
             glued = prev.x1 + line.first_width > right - tol

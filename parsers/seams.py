@@ -14,7 +14,9 @@ what the agency typed is an answer.
   so a list of entries never runs on into the next question's table.
 - Typed text under typed text goes on when position allows it
   (``Seam.joined``) and the row is not a whole row of its own: some cell
-  filled above is empty in it (a new entry fills what the one above did).
+  filled above is empty in it (a new entry fills what the one above did),
+  and no cell on either side of the join is one short value (a date, a
+  time, "N/K"), which never runs over two paragraphs.
   In a one-column table there is no such cell: there the text goes on when
   the row above is the answer under a question (never in a list of entries
   under a column heading).
@@ -26,7 +28,7 @@ from parsers.document import Cell, Document, Table, number_tables
 from parsers.labels import Locator
 from parsers.mapping import FormMapping
 from parsers.printed import Printed
-from parsers.values import normalise, normalise_label
+from parsers.values import is_filler, normalise, normalise_label, parse_date, parse_time
 
 
 class _Words:
@@ -62,11 +64,21 @@ def _distinct(row: list[Cell]) -> list[tuple[int, Cell]]:
     return out
 
 
+def _whole_value(cell: Cell) -> bool:
+    """A date, a time or a "nothing" (N/K, n/a): one short value, never a paragraph
+    of a longer answer, so a cell holding one neither goes on nor is gone on."""
+    text = cell.text.strip()
+    return bool(text) and (parse_date(text) is not None or parse_time(text) is not None
+                           or is_filler(text))
+
+
 def _goes_on(table: Table, r: int, words: _Words) -> bool:
     above, row = table.rows[r - 1], table.rows[r]
     pairs = [(above[c], cell) for c, cell in _distinct(row) if c < len(above)]
-    if any(words.printed_text(b) or (b.text.strip() and words.printed_text(a)) for a, b in pairs):
-        return False
+    for a, b in pairs:
+        if b.text.strip() and (words.printed_text(b) or words.printed_text(a)
+                               or _whole_value(a) or _whole_value(b)):
+            return False
     if len(pairs) > 1:
         return any(a.text.strip() and not b.text.strip() for a, b in pairs)
     if r < 2:
