@@ -22,16 +22,19 @@ from parsers.pdf_lines import Vocabulary, join
 Grid = list[list[PCell]]
 
 
+def _wrapped(a: PCell, b: PCell) -> bool:
+    """Did the cell's text wrap from ``a`` on to ``b`` mid-paragraph?  Only a line
+    that kept the space it wrapped at says so, when the next word would not
+    have fitted after it (in a narrow column almost no word fits after any line)."""
+    if not (a.lines and b.lines and a.lines[-1].spaced):
+        return False
+    last, first = a.lines[-1], b.lines[0]
+    return last.x1 + 0.3 * first.size + first.first_width > a.right - 0.25 * first.size
+
+
 def _continues(prev: list[PCell], nxt: list[PCell]) -> bool:
-    """Was this row cut by the page break (some cell wrapped mid-paragraph)?
-    Only a line that kept the space it wrapped at says so: in a narrow
-    column almost no next word would have fitted after any line."""
-    for a, b in zip(prev, nxt):
-        if a.lines and b.lines and a.lines[-1].spaced:
-            last, first = a.lines[-1], b.lines[0]
-            if last.x1 + 0.3 * first.size + first.first_width > a.right - 0.25 * first.size:
-                return True
-    return False
+    """Was this row cut by the page break mid-paragraph (some cell wrapped)?"""
+    return any(_wrapped(a, b) for a, b in zip(prev, nxt))
 
 
 def _pad(cell: PCell) -> float:
@@ -89,7 +92,9 @@ class Builder:
             if self._cut_short(last[-1]) or _continues(last[-1], grid[0]):
                 for a, b in zip(last[-1], grid[0]):
                     if a is not b and b.lines:
+                        a.cuts.append((len(a.lines), self._kind(a, b)))
                         a.lines.extend(b.lines)
+                        a.bottom = b.bottom
                 grid = grid[1:]
             elif grid:
                 self.breaks.setdefault(id(last), []).append(
@@ -119,20 +124,44 @@ class Builder:
             if top - body_top > 1.0 * size and isinstance(before, Paragraph) and before.text:
                 self.blocks.insert(index, Paragraph(""))
 
+    def _kind(self, above: PCell, below: PCell) -> str:
+        """What a page break between two parts of a cell fell on: ``wrap`` (inside
+        a paragraph), ``para`` (a paragraph end) or ``blank`` (a blank paragraph
+        too).  A line that kept the space it wrapped at says ``wrap``; else the
+        space the break took tells: under the last line above and
+        over the first line below together, a paragraph end leaves about what
+        a whole row leaves under its text, a blank paragraph a paragraph's
+        height more, a wrap next to nothing."""
+        norm = self._norm()
+        if norm is None or not above.lines or not below.lines or _wrapped(above, below):
+            return "wrap"
+        first = below.lines[0]
+        space = _pad(above) + first.top - below.top - self.lead
+        if space < 0.5 * norm:
+            return "wrap"
+        return "blank" if space > norm + 1.8 * first.size else "para"
+
     def _text(self, cell: PCell) -> str:
-        return "\n".join(join(cell.lines, cell.right, self.vocab))
+        """The cell's paragraphs; each part a page break cut off is joined as
+        ``_kind`` says it was cut."""
+        paras: list[str] = []
+        start = 0
+        for at, kind in cell.cuts:
+            if kind != "wrap":
+                paras += join(cell.lines[start:at], cell.right, self.vocab)
+                paras += [""] if kind == "blank" else []
+                start = at
+        return "\n".join(paras + join(cell.lines[start:], cell.right, self.vocab))
 
     def _joined(self, above: PCell, below: PCell) -> str:
-        """The two parts of a cell a page break cut at a paragraph end, as one
-        text.  A blank paragraph there shows only as space: under the last
-        line above (more than a whole row leaves), or over the first line
-        below (more than any cell's first line has)."""
+        """The two parts of a cell a page break may have cut, as one text."""
         if not below.lines or not above.lines:
             return self._text(above if above.lines else below)
-        first, norm = below.lines[0], self._norm()
-        blank = first.top - below.top - self.lead > 0.8 * first.size or (
-            norm is not None and _pad(above) - norm > 1.2 * above.lines[-1].size)
-        return "\n".join([self._text(above), *([""] if blank else []), self._text(below)])
+        at = len(above.lines)
+        both = PCell(above.lines + below.lines, above.right,
+                     cuts=[*above.cuts, (at, self._kind(above, below)),
+                           *((at + i, kind) for i, kind in below.cuts)])
+        return self._text(both)
 
     def _seams(self, grid: Grid) -> list[Seam]:
         seams = []

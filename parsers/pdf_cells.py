@@ -5,8 +5,8 @@ break leaves with a single cell on a page (a one-column table's last row at
 the foot of the page, or its first at the head of the next) vanishes, and
 its text would read as a loose paragraph between two halves of the table.
 Such a box is kept as a one-cell table when it is the first or the last
-thing on its page; a lone box elsewhere (a frame, an answer box) is left
-to the text as before.
+thing on its page; a lone box elsewhere (an answer box, a frame round the
+page) is left to the text as before.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class PCell:
     right: float = 0.0
     top: float = 0.0
     bottom: float = 0.0
+    #: Where a page break cut the cell: (index of the first line after it, how: see
+    #: ``pdf_breaks.Builder._kind``).
+    cuts: list[tuple[int, str]] = field(default_factory=list)
 
 
 def inside(w: dict, box: Box) -> bool:
@@ -39,8 +42,9 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def page_tables(finder, words: list[dict]) -> list[PlumberTable]:
-    """pdfplumber's tables, with a lone box that opens or closes the page as a table."""
+def page_tables(finder, words: list[dict], height: float) -> list[PlumberTable]:
+    """pdfplumber's tables, with a lone box that opens or closes the page as a table
+    (not a frame round the page: a box over half the page holding all its words)."""
     tables = list(finder.tables)
     grouped = {c for t in tables for c in t.cells}
     extra = []
@@ -48,7 +52,7 @@ def page_tables(finder, words: list[dict]) -> list[PlumberTable]:
         if box in grouped or any(_overlaps(box, t.bbox) for t in tables):
             continue
         held = [w for w in words if inside(w, box)]
-        if not held or len(held) == len(words):  # empty, or a frame round the whole page
+        if not held or (len(held) == len(words) and box[3] - box[1] > height / 2):
             continue
         last = not any(w["top"] >= box[3] for w in words)
         first = not any(w["bottom"] <= box[1] for w in words)

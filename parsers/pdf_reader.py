@@ -83,7 +83,7 @@ def read_pdf(data: bytes, limits: Limits = LIMITS) -> Document:
 
 def _read_page(page, builder: Builder) -> None:
     words = page.extract_words(extra_attrs=["size"])
-    tables = page_tables(page.debug_tablefinder(), words)
+    tables = page_tables(page.debug_tablefinder(), words, page.height)
     spaces: dict[int, list[float]] = {}
     for ch in page.chars:
         if ch["text"] == " ":
