@@ -131,15 +131,20 @@ class Builder:
         space the break took tells: under the last line above and
         over the first line below together, a paragraph end leaves about what
         a whole row leaves under its text, a blank paragraph a paragraph's
-        height more, a wrap next to nothing."""
+        height more, a wrap next to nothing.  Where paragraphs have no spacing
+        the space cannot tell, and ``join`` reads the line widths as on a page."""
         norm = self._norm()
         if norm is None or not above.lines or not below.lines or _wrapped(above, below):
             return "wrap"
-        first = below.lines[0]
+        first, last = below.lines[0], above.lines[-1]
         space = _pad(above) + first.top - below.top - self.lead
-        if space < 0.5 * norm:
-            return "wrap"
-        return "blank" if space > norm + 1.8 * first.size else "para"
+        if space > norm + 1.8 * first.size:
+            return "blank"
+        if norm < 0.5 * first.size or space < 0.5 * norm:
+            return "wrap"  # no paragraph spacing to tell by: the line widths will
+        if first.text[:1].islower() and not last.text.endswith((".", "!", "?", ":")):
+            return "wrap"  # a paragraph goes on in lower case, a new one seldom starts so
+        return "para"
 
     def _text(self, cell: PCell) -> str:
         """The cell's paragraphs; each part a page break cut off is joined as
