@@ -52,13 +52,20 @@ def _converted(fmt: str, count: int, mappings: list, seed: int, tmp: Path, tally
         blank.write_bytes(gen.blank)
         made.append((mapping.model_copy(update={"blank_form": str(blank)}), case, gen, src))
     converted = convert_all([m[3] for m in made], fmt, tmp)
+    own = Tally()  # folded into ``tally`` as format:<fmt>:<tag>, per layout, form and style
     for mapping, case, gen, src in made:
         data = converted.get(src)
         if data is None:
             continue
         result = parse_document(data, f"form.{fmt}", board=mapping.board, mappings=[mapping])
-        score(mapping, gen, result.record.model_dump(mode="json"), tally,
-              [f"format:{fmt}", f"format:{fmt}:{case.layout}"], f"{mapping.id}/{case.layout}/{fmt}")
+        score(mapping, gen, result.record.model_dump(mode="json"), own,
+              [f"layout:{case.layout}", f"form:{mapping.id}"],
+              f"{mapping.id}/{case.layout}/{fmt}/{case.seed}")
+    for tag in own.total:
+        name = f"format:{fmt}" if tag == "all" else f"format:{fmt}:{tag}"
+        tally.total[name] += own.total[tag]
+        tally.right[name] += own.right[tag]
+    tally.misses += own.misses
 
 
 def main() -> int:

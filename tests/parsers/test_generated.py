@@ -26,10 +26,10 @@ from tests.parsers.helpers import all_mappings
 
 MAPPINGS = {m.id: m for m in all_mappings()}
 PDF_LAYOUTS = ("table_right", "table_below", "two_per_row", "para_below")
-#: Fields right on the PDF copies (measured 2026-12-08: 100 % of these six forms,
-#: 99.2 % of the script's 60 (``--pdf 60 --seed 7``): an answer cell that a page
-#: break splits at a paragraph end is still read as two rows).
-PDF_FLOOR = 0.99
+#: Fields right on the PDF copies (measured 2026-12-08: 100 % of these six forms;
+#: the script's ``--pdf 150`` on seeds 1, 3, 7 and 11 reads 99.6-99.8 %, page
+#: breaks in tables settled by ``parsers.seams``).
+PDF_FLOOR = 0.995
 PER_TEST = 7  # forms per (mapping, layout): 6 x 7 x 7 = 294 in all
 VARIANTS = [{}, {"text_style": "mixed", "tick_style": "mixed"}, {"sep": "nothing"},
             {"tick_style": "yesno"}, {"tick_style": "bracket"}, {"text_style": "tracked"},
