@@ -89,10 +89,11 @@ class Builder:
         self.pads += [p for p in map(_row_pad, grid[:-1]) if p != float("inf")]
         last = self.blocks[-1] if self.blocks else None
         if at_top and isinstance(last, list) and grid and len(last[-1]) == len(grid[0]):
-            if self._cut_short(last[-1]) or _continues(last[-1], grid[0]):
+            cut = self._cut_short(last[-1])
+            if cut or _continues(last[-1], grid[0]):
                 for a, b in zip(last[-1], grid[0]):
                     if a is not b and b.lines:
-                        a.cuts.append((len(a.lines), self._kind(a, b)))
+                        a.cuts.append((len(a.lines), self._kind(a, b, cut)))
                         a.lines.extend(b.lines)
                         a.bottom = b.bottom
                 grid = grid[1:]
@@ -124,20 +125,27 @@ class Builder:
             if top - body_top > 1.0 * size and isinstance(before, Paragraph) and before.text:
                 self.blocks.insert(index, Paragraph(""))
 
-    def _kind(self, above: PCell, below: PCell) -> str:
+    def _kind(self, above: PCell, below: PCell, cut: bool = False) -> str:
         """What a page break between two parts of a cell fell on: ``wrap`` (inside
         a paragraph), ``para`` (a paragraph end) or ``blank`` (a blank paragraph
         too).  A line that kept the space it wrapped at says ``wrap``; else the
         space the break took tells: under the last line above and
         over the first line below together, a paragraph end leaves about what
         a whole row leaves under its text, a blank paragraph a paragraph's
-        height more, a wrap next to nothing.  Where paragraphs have no spacing
+        height more, a wrap next to nothing.  In a row ``cut`` short the frame
+        above ends at its tallest text, so a shorter cell's space under its text
+        says little: there the space over the first line below tells a
+        paragraph end, and only a blank paragraph's height under the text above
+        counts.  Where paragraphs have no spacing
         the space cannot tell, and ``join`` reads the line widths as on a page."""
         norm = self._norm()
         if norm is None or not above.lines or not below.lines or _wrapped(above, below):
             return "wrap"
         first, last = below.lines[0], above.lines[-1]
-        space = _pad(above) + first.top - below.top - self.lead
+        space = first.top - below.top - self.lead
+        if cut and space < 0.8 * first.size:
+            return "blank" if _pad(above) > norm + 1.8 * first.size else "wrap"
+        space += 0.0 if cut else _pad(above)
         if space > norm + 1.8 * first.size:
             return "blank"
         if norm < 0.5 * first.size or space < 0.5 * norm:
