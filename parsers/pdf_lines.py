@@ -18,6 +18,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 _PUNCT = ".,;:!?()[]'\"“”‘’"
+#: Lower-case words a capitalised name may hold ("Isle of Wight", "Stratford upon Avon").
+_JOINING = frozenset("a an and at by da de del der di du for in la le of on the to upon van "
+                     "von with y".split())
 
 
 @dataclass(slots=True)
@@ -75,12 +78,21 @@ class Vocabulary:
             whole += tokens[:1]
         self.words.update(_key(t) for t in whole)
 
-    def glued(self, head: str, tail: str, tight: bool = False) -> bool:
+    def glued(self, head: str, tail: str, after: str = "") -> bool:
         """Is ``head`` + ``tail`` one word broken at a full line (else two words)?
-        Letters then digits are two words (``January`` ``2016``)."""
+
+        Letters then digits are two words (``January`` ``2016``).  Inside a
+        capitalised name only small joining words are lower case, so a lower-case
+        piece between capitals is the rest of the word before it (``Sample``
+        ``ford`` ``Health``: a place name that is no English word).  ``after``
+        is the word that follows ``tail``.
+        """
         if head[-1:].isalpha() and tail[:1].isdigit():
             return False
         if self.known(head + tail):
+            return True
+        if (head[:1].isupper() and tail.isalpha() and tail.islower() and after[:1].isupper()
+                and tail not in _JOINING):
             return True
         return not (self.known(head) and self.known(tail))
 
@@ -158,9 +170,10 @@ def join(lines: list[Line], right: float, vocab: Vocabulary) -> list[str]:
             paras[-1] += " " + line.text  # wrapped at a space the line kept
         elif " " not in prev.text and not prev.spaced and prev.x1 > right - line.size:
             # a full one-word line: an over-long word broken, or a word that fitted exactly
-            tail = line.text.split(" ")[0]
-            tight = prev.x1 + line.first_width / max(len(tail), 1) > right
-            glued = vocab.glued(prev.text, tail, tight)
+            tokens = line.text.split(" ")
+            after = tokens[1] if len(tokens) > 1 else (
+                lines[i + 1].text.split(" ")[0] if i + 1 < len(lines) else "")
+            glued = vocab.glued(prev.text, tokens[0], after)
             paras[-1] += line.text if glued else " " + line.text
         elif prev.text[-2:-1].isalnum() and prev.text.endswith("-"):
             glued = prev.x1 + line.first_width > right - tol
