@@ -134,9 +134,9 @@ class Builder:
         a whole row leaves under its text, a blank paragraph a paragraph's
         height more, a wrap next to nothing.  In a row ``cut`` short the frame
         above ends at its tallest text, so a shorter cell's space under its text
-        says little: there the space over the first line below tells a
-        paragraph end, and only a blank paragraph's height under the text above
-        counts.  Where paragraphs have no spacing
+        says little: with no space over the first line below either, only a
+        blank paragraph's height under the text above counts, and otherwise a
+        sentence's end tells a paragraph's.  Where paragraphs have no spacing
         the space cannot tell, and ``join`` reads the line widths as on a page."""
         norm = self._norm()
         if norm is None or not above.lines or not below.lines or _wrapped(above, below):
@@ -144,8 +144,11 @@ class Builder:
         first, last = below.lines[0], above.lines[-1]
         space = first.top - below.top - self.lead
         if cut and space < 0.8 * first.size:
-            return "blank" if _pad(above) > norm + 1.8 * first.size else "wrap"
-        space += 0.0 if cut else _pad(above)
+            if _pad(above) > norm + 1.8 * first.size:
+                return "blank"
+            ended = last.text.endswith((".", "!", "?")) and not first.text[:1].islower()
+            return "para" if ended else "wrap"
+        space += _pad(above)
         if space > norm + 1.8 * first.size:
             return "blank"
         if norm < 0.5 * first.size or space < 0.5 * norm:
