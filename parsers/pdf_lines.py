@@ -81,13 +81,15 @@ class Vocabulary:
     def glued(self, head: str, tail: str, after: str = "") -> bool:
         """Is ``head`` + ``tail`` one word broken at a full line (else two words)?
 
-        Letters then digits are two words (``January`` ``2016``).  Inside a
+        Letters then digits are two words (``January`` ``2016``), and so is a
+        capital after punctuation (``school.`` ``Concer``).  Inside a
         capitalised name only small joining words are lower case, so a lower-case
         piece between capitals is the rest of the word before it (``Sample``
         ``ford`` ``Health``: a place name that is no English word).  ``after``
         is the word that follows ``tail``.
         """
-        if head[-1:].isalpha() and tail[:1].isdigit():
+        if (head[-1:].isalpha() and tail[:1].isdigit()) or (
+                head[-1:] in ".,;:!?" and tail[:1].isupper()):
             return False
         if self.known(head + tail):
             return True
