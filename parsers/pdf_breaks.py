@@ -71,8 +71,16 @@ class Builder:
 
     def __init__(self) -> None:
         self.blocks: list[object] = []  # Paragraph | Grid
-        #: (block index, top of the page's first text line, its font size)
-        self.page_starts: list[tuple[int, float, float]] = []
+        #: (block index, top of the page's first text line, its font size, whether
+        #: its paragraph is that one line)
+        self.page_starts: list[tuple[int, float, float, bool]] = []
+        #: (block index after the page, bottom of its last text line, its font size),
+        #: for pages that end in text.
+        self.page_ends: list[tuple[int, float, float]] = []
+        #: The lowest text or table bottom of any page, and the pitches of lines
+        #: that start a new paragraph (paragraph spacing), for hidden blank paragraphs.
+        self.foot = 0.0
+        self.pitches: list[float] = []
         #: Per grid (by id): (row index, may go on) of each row that opens a page.
         self.breaks: dict[int, list[tuple[int, bool]]] = {}
         #: The least space between a cell's top border and its first line.
@@ -115,14 +123,25 @@ class Builder:
         sizes = [c.lines[-1].size for c in row if c.lines]
         return norm is not None and bool(sizes) and pad < norm - 0.5 * max(sizes)
 
-    def _blank_at_page_tops(self) -> None:
-        """A blank paragraph pushed to the top of a page shows only as a lower first line."""
-        if len(self.page_starts) < 2:
-            return
-        body_top = min(top for _, top, _ in self.page_starts)
-        for index, top, size in reversed(self.page_starts[1:]):
+    def _blank_at_page_breaks(self) -> None:
+        """A blank paragraph at a page break shows only as space: a first line lower
+        on its page than any page's, or room at the foot of the page before for a
+        paragraph of one line and its spacing that it yet did not take."""
+        starts = {index: (top, size, alone) for index, top, size, alone in self.page_starts}
+        body_top = min((top for top, _, _ in starts.values()), default=0.0)
+        pitch = sorted(self.pitches)[len(self.pitches) // 2] if self.pitches else None
+        blanks = set()
+        for index, top, size, _ in self.page_starts[1:]:
+            if top - body_top > 1.0 * size:
+                blanks.add(index)
+        for index, bottom, size in self.page_ends:
+            start = starts.get(index)
+            if pitch is not None and start is not None and start[2] and (
+                    self.foot - bottom > pitch + 0.25 * size):
+                blanks.add(index)
+        for index in sorted(blanks, reverse=True):
             before = self.blocks[index - 1] if index > 0 else None
-            if top - body_top > 1.0 * size and isinstance(before, Paragraph) and before.text:
+            if isinstance(before, Paragraph) and before.text:
                 self.blocks.insert(index, Paragraph(""))
 
     def _kind(self, above: PCell, below: PCell, cut: bool = False) -> str:
@@ -190,7 +209,7 @@ class Builder:
         return seams
 
     def finish(self) -> list:
-        self._blank_at_page_tops()
+        self._blank_at_page_breaks()
         out: list = []
         for block in self.blocks:
             if isinstance(block, Paragraph):

@@ -112,12 +112,20 @@ def _read_page(page, builder: Builder) -> None:
     first = True
     ordered = sorted(items, key=lambda x: x[0])
     if ordered and isinstance(ordered[0][1], list):
-        line = ordered[0][1][0]
-        builder.page_starts.append((len(builder.blocks), line.top, line.size))
+        group = ordered[0][1]
+        line = group[0]
+        alone = len(group) == 1 or group[1].top - line.top > 1.5 * line.size
+        builder.page_starts.append((len(builder.blocks), line.top, line.size, alone))
     for _, item in ordered:
         if isinstance(item, int):
             builder.add_table(table_grid(tables[item], in_table[item], spaces, builder.vocab),
                               at_top=first)
         else:
             builder.blocks.extend(Paragraph(t) for t in join(item, right, builder.vocab))
+            builder.pitches += [b.top - a.top for a, b in zip(item, item[1:])
+                                if b.top - a.top > 1.5 * b.size]
         first = False
+    builder.foot = max([builder.foot, *(ln.bottom for ln in lines), *(t.bbox[3] for t in tables)])
+    if ordered and isinstance(ordered[-1][1], list):
+        last = ordered[-1][1][-1]
+        builder.page_ends.append((len(builder.blocks), last.bottom, last.size))
