@@ -21,6 +21,7 @@ import pdfplumber
 from mailbot.errors import ParseError
 from parsers.document import Cell, Document, Paragraph, Table, number_tables
 from parsers.pdf_lines import Line, Vocabulary, join, lines_of
+from parsers.pdf_objects import page_objects
 from parsers.safety import LIMITS, Limits
 
 log = logging.getLogger("mailbot.parsers")
@@ -205,10 +206,11 @@ def read_pdf(data: bytes, limits: Limits = LIMITS) -> Document:
 
 
 def _read_page(page, builder: _Builder) -> None:
-    tables = page.find_tables()
-    words = page.extract_words(extra_attrs=["size"])
+    objects = page_objects(page)  # pdfplumber's words and tables, without its costly page.chars
+    tables = objects.tables()
+    words = objects.words()
     spaces: dict[int, list[float]] = {}
-    for ch in page.chars:
+    for ch in objects.chars:
         if ch["text"] == " ":
             spaces.setdefault(round(ch["top"]), []).append(ch["x0"])
     free: list[dict] = []
