@@ -52,16 +52,37 @@ def test_boards_share_one_worker_and_each_is_read_with_its_own_mappings():
         pool.stop()
 
 
-def test_one_board_reads_as_many_ahead_as_there_are_workers():
+def test_one_board_reads_a_few_ahead_on_every_worker():
     board = load_board("west-sussex", REPO / "config")
-    pool = ReadAheadPool(size=2)
+    pool = ReadAheadPool(size=2, queue=2)
     try:
         reader = pool.reader(board)
-        raws = [raw for _n, raw in _all_emails()[:3]]
+        assert reader.depth == 4
+        raws = [raw for _n, raw in _all_emails()[:5]]
         for raw in raws:
-            reader.submit(raw)  # the third finds both workers lent out: read in-thread
+            reader.submit(raw)  # two queued on each worker; the fifth is read in-thread
         assert len(pool.pids) == 2
-        assert [reader.take(_sha(raw)) is not None for raw in raws] == [True, True, False]
+        assert sorted(w.in_flight for w in pool._all) == [2, 2]  # spread over the workers
+        assert [reader.take(_sha(raw)) is not None for raw in raws] == [True, True, True, True, False]
+        assert reader.used == 4 and not reader._held  # every worker given back once its answers were taken
+    finally:
+        pool.stop()
+
+
+def test_a_message_taken_out_of_turn_drops_the_answers_queued_before_it():
+    board = load_board("west-sussex", REPO / "config")
+    pool = ReadAheadPool(size=1, queue=3)
+    try:
+        reader = pool.reader(board)
+        first, second, third = (raw for _n, raw in _all_emails()[:3])
+        for raw in (first, second, third):
+            reader.submit(raw)
+        parsed = reader.take(_sha(second))  # the first was read in-thread meanwhile
+        assert parsed is not None and parsed.sha256 == _sha(second)
+        assert reader.take(_sha(first)) is None  # its answer was dropped, not handed out later
+        parsed = reader.take(_sha(third))
+        assert parsed is not None and parsed.sha256 == _sha(third)
+        assert reader.failed == 0 and len(pool.pids) == 1
     finally:
         pool.stop()
 
