@@ -262,6 +262,26 @@ class ParseAhead:
     def has(self, sha256: str) -> bool:
         return sha256 in self._flight
 
+    @property
+    def connection(self) -> Connection | None:
+        """The socket to the worker, for waiting on several workers at once."""
+        return self._conn
+
+    def receive(self, timeout: float) -> tuple[str, Parsed | None] | None:
+        """The answer to the oldest message in flight: (its sha256, the reading or None).
+
+        None if it is not in after ``timeout`` = 0. A worker that died or took
+        longer than a non-zero ``timeout`` is stopped, and what else it had in
+        flight is lost with it (read in-thread).
+        """
+        head = self._flight[0]
+        answer = self._collect(timeout, head)
+        return None if answer is _NOT_YET else (head, answer)  # type: ignore[return-value]
+
+    def give_up(self, why: str) -> None:
+        """Stop a worker that took too long (the caller waited for it elsewhere)."""
+        self._failed(why)
+
     def settle(self) -> None:
         """Drop the answers already in that nobody took (messages read in-thread meanwhile)."""
         while self._flight and self._conn is not None and self._collect(0, self._flight[0]) is not _NOT_YET:

@@ -57,14 +57,14 @@ def test_one_board_reads_a_few_ahead_on_every_worker():
     pool = ReadAheadPool(size=2, queue=2)
     try:
         reader = pool.reader(board)
-        assert reader.depth == 4
-        raws = [raw for _n, raw in _all_emails()[:5]]
+        assert reader.depth == 6
+        raws = [raw for _n, raw in _all_emails()[:7]]
         for raw in raws:
-            reader.submit(raw)  # two queued on each worker; the fifth is read in-thread
+            reader.submit(raw)  # two in flight on each worker, two waiting; the seventh is read in-thread
         assert len(pool.pids) == 2
         assert sorted(w.in_flight for w in pool._all) == [2, 2]  # spread over the workers
-        assert [reader.take(_sha(raw)) is not None for raw in raws] == [True, True, True, True, False]
-        assert reader.used == 4 and not reader._held  # every worker given back once its answers were taken
+        assert [reader.take(_sha(raw)) is not None for raw in raws] == [True] * 6 + [False]
+        assert reader.used == 6 and not reader._held  # every worker given back once its answers were taken
     finally:
         pool.stop()
 
@@ -97,8 +97,9 @@ def test_an_answer_a_stopped_board_left_behind_never_reaches_another_board():
         left.stop()  # gone without taking its answer
         other = pool.reader(swindon)
         deadline = time.monotonic() + 60
-        while not other._pending and time.monotonic() < deadline:
-            other.submit(second)  # the worker is lent again once the old answer is in
+        other.submit(second)  # waits here: the only worker still reads the first
+        while not other._sent and time.monotonic() < deadline:
+            other._feed()  # the worker is lent again once the old answer is in
             time.sleep(0.05)
         parsed = other.take(_sha(second))
         assert parsed is not None and parsed.sha256 == _sha(second)
