@@ -23,6 +23,17 @@ NOTIFY = ["notifications@ofsted.example", "panel@nationalpanel.example", "scr.no
 ROW = ["II", "03/03/2025", "10:15", "Wiltshire Police", "Visit", "Welfare check at the address.", "None.", "II"]
 
 
+def _docx_text(data: bytes) -> str:
+    """Paragraphs and table rows (cells joined by " | ") of a Word document."""
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    rows = [" | ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows]
+    return "\n".join([p.text for p in doc.paragraphs] + rows)
+
+
 def _kind(msgs, kind):  # noqa: ANN001, ANN202
     return [m for m in msgs if m["X-Mailbot-Kind"] == kind]
 
@@ -120,6 +131,17 @@ def test_scr_from_decision_to_publication(swindon):
     # The two stage-2 chronologies (police, children's services) are merged into the integrated chronology.
     assert "; 2 dated and 0 undated rows" in b.audit("pack_sent")[-1]
     assert any(p.get_filename().endswith(".xlsx") for p in updated.iter_attachments())
+    # The police report goes with it as received, named by case, what it is and agency (not the sender's
+    # file name); the cover lists every stage-2 request, the nil return among them.
+    files = {p.get_filename(): p for p in updated.iter_attachments()}
+    imr = files[f"{ref} Agency management report (IMR) – Wiltshire Police.docx"]
+    assert "Findings of the police review." in _docx_text(imr.get_content())
+    body = updated.get_body(("plain",)).get_content()
+    assert "Agency management report (IMR) – Wiltshire Police.docx: an agency's report for the review" in body
+    cover = _docx_text(files[f"{ref} scoping pack v2.docx"].get_content())
+    assert "Asked 4: returned 3, nil returns 1, missing 0." in cover
+    assert "Swindon Children's Services | Agency management report (IMR) | nil return" in cover
+    assert f"{ref} Agency management report (IMR) – Wiltshire Police.docx" in cover
 
     # Milestones by email: a business manager records the first draft; a mistyped one is refused.
     b.day(dt.date(2026, 6, 12))
@@ -183,3 +205,15 @@ def test_scr_from_decision_to_publication(swindon):
     assert chron.done == dt.date(2026, 4, 28) and chron.status == "done 28/04/2026, missed by 8 days"  # due 20/04
     assert any(r.label == "Chronology: 2 of 2 answered" for r in rows)
     assert "Publication planned for 03/09/2026" in text
+
+    # Moved earlier after the report went: 26 August would have needed it by 17 August, so it is refused
+    # and the date stays; moved later, it is recorded and nothing is drafted again.
+    b.day(dt.date(2026, 8, 20))
+    b.send(f"Nadia Coldharbour <{BM}>", f"PUBLISH {ref} ON 26/08/2026", "")
+    (refused,) = _kind(b.mail(), "review_answer")
+    assert "26 August 2026 is too close" in refused.get_body(("plain",)).get_content()
+    b.send(f"Nadia Coldharbour <{BM}>", f"PUBLISH {ref} ON 10/09/2026", "")
+    (moved,) = _kind(b.mail(), "review_answer")
+    assert "now Thursday 10 September 2026. The report went to the Panel on 19/08/2026" in \
+        moved.get_body(("plain",)).get_content().replace("\r\n", " ")
+    assert len(b.drafts("report_to_panel")) == 1
