@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from mailbot.demo.mailbox import deliver
 from mailbot.demo.seed import load_state
 from mailbot.inbound.message import read_message
 from mailbot.inbound.pipeline import read_forms
-from mailbot.inbound.read_pool import ReadAheadPool
+from mailbot.inbound.read_pool import PooledReader, ReadAheadPool
 from mailbot.runtime import build_runtime
 from mailbot.store.db import open_store, sqlite_url
 from tests.conftest import REPO, SAMPLES
@@ -107,22 +109,50 @@ def test_an_answer_a_stopped_board_left_behind_never_reaches_another_board():
         pool.stop()
 
 
-def _drain_all(board, tmp_path: Path, clock, name: str, pool: ReadAheadPool | None) -> dict:  # noqa: ANN001
+def _drain_all(board, tmp_path: Path, clock, name: str, pool: ReadAheadPool | None,  # noqa: ANN001
+               kill_at: int | None = None) -> dict:
     store = open_store(sqlite_url(tmp_path / f"{name}.db"))
     rt = build_runtime(board, store, tmp_path / name, clock)
     try:
         load_state(rt, SAMPLES / "emails" / "bot-state.json", SAMPLES)
         deliver(rt.data_dir / "mail" / rt.slug / "inbox", [raw for _n, raw in _all_emails()], start=1_700_000_000)
         if pool is not None:
-            rt.parse_ahead = pool.reader(rt.board)
+            rt.parse_ahead = reader = pool.reader(rt.board)
+            if kill_at is not None:
+                _kill_a_worker_at(reader, kill_at)
         while drain(rt).handled:
             pass
         if pool is not None:
             assert rt.parse_ahead.used >= len(_all_emails()) // 2  # most were read by the workers
+            assert rt.parse_ahead.failed == (0 if kill_at is None else 1)
         return _outcome(store)
     finally:
         rt.close()
         store.dispose()
+
+
+def _kill_a_worker_at(reader: PooledReader, takes: int) -> None:
+    """SIGKILL a worker holding messages of this board just before the ``takes``-th take."""
+    take, count = reader.take, [0]
+
+    def killing_take(sha256: str):  # noqa: ANN202
+        count[0] += 1
+        busy = [w for w in reader._held if w.in_flight and w.pid is not None]
+        if count[0] == takes and busy:
+            os.kill(busy[0].pid, signal.SIGKILL)
+        return take(sha256)
+
+    reader.take = killing_take  # type: ignore[method-assign]
+
+
+def test_a_worker_killed_mid_drain_costs_only_time(ws_board, tmp_path, clock):
+    pool = ReadAheadPool(size=2)
+    try:
+        assert _drain_all(ws_board, tmp_path, clock, "killed", pool, kill_at=6) == _drain_all(
+            ws_board, tmp_path, clock, "thread", None)
+        assert len(pool.pids) == 2  # replaced
+    finally:
+        pool.stop()
 
 
 def test_drain_with_the_pool_has_the_same_outcome_as_without(ws_board, tmp_path, clock):
