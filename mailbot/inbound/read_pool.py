@@ -4,16 +4,16 @@ One worker process per board cost a region's 150 boards 4.2 GB; reading
 needs only as many workers as there are cores to keep them busy. So the
 service starts ``ReadAheadPool`` (workers started as needed, at most one
 per core) and gives each board a ``PooledReader`` with the interface of
-``ParseAhead`` (``submit``, ``take``, ``stop``): a board borrows an idle
-worker for each message it sends ahead and gives it back when it takes the
-answer. A board with a backlog and the pool to itself reads up to ``depth``
-messages ahead at once (``mailbot.daemon.drain`` looks that far), fed to
-the workers as they finish (``QUEUE`` in flight on each), so one busy
-board uses every core too: with one message in flight per worker, a long
-PDF held the board at it while the other worker, done with the short one
-after it, sat idle. A message no worker has taken by the time the board
-reaches it is read in the board's thread, as before; nothing waits for a
-worker.
+``ParseAhead`` (``submit``, ``take``, ``stop``): a board borrows idle
+workers for the messages it sends ahead and gives each back once every
+answer it gave the board is in. A board with a backlog and the pool to
+itself looks up to ``depth`` messages ahead (``mailbot.daemon.drain``
+looks that far), fed to the workers as they finish (``QUEUE`` in flight
+on each), so one busy board uses every core too: with one message in
+flight per worker, a long PDF held the board at it while the other
+worker, done with the short one after it, sat idle. A message no worker
+has taken by the time the board reaches it is read in the board's
+thread, as before; nothing waits for a worker.
 """
 
 from __future__ import annotations
