@@ -101,7 +101,8 @@ class Coordinator:
 
     def join(self, timeout: float) -> None:
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:  # a start that failed early never started it
+            self._thread.join(timeout)
 
     def round(self, renew: bool = True) -> None:
         """Renew, notice losses, take free boards for the slots that wait (raises if the database fails)."""

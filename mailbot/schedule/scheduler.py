@@ -23,6 +23,7 @@ time through one connection).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from email.message import EmailMessage
@@ -33,7 +34,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from mailbot.outbound.base import Sender
 from mailbot.outbound.outbox import deliver_pending
 from mailbot.runtime import BoardRuntime
-from mailbot.store.db import Store
+from mailbot.store.db import Store, schema_lock
+from mailbot.store.leases import NOT_HELD, LeaseLost, fence
 
 log = logging.getLogger("mailbot.schedule")
 
@@ -106,9 +108,13 @@ def due_work(slug: str) -> int:
     try:
         from mailbot.schedule import due  # importing the package registers the jobs
 
-        done = due.run_due_work(rt)
+        with _fenced(rt):
+            done = due.run_due_work(rt)
         deliver_pending(rt.store, rt.sender, rt.slug, rt.now(), hold=rt.lease)
         return done
+    except LeaseLost:
+        log.info("%s: lease lost during due work; the new holder does it", slug)
+        return 0
     except Exception:  # one bad tick must not stop the next one
         log.exception("%s: due work failed; it is retried on the next tick", slug)
         return 0
@@ -116,9 +122,22 @@ def due_work(slug: str) -> int:
         lock.release()
 
 
+def _fenced(rt: BoardRuntime) -> contextlib.AbstractContextManager:
+    """Every transaction of the due work checks, in the database, that this instance still holds the board."""
+    if rt.lease is None or rt.lease is NOT_HELD:
+        return contextlib.nullcontext()
+    return rt.store.fenced(fence(rt.lease))
+
+
 def make_scheduler(store: Store) -> BackgroundScheduler:
+    """A scheduler whose jobs live in ``store``; its table is made first, under the schema lock
+    (instances started together on one PostgreSQL would otherwise race to create it)."""
+    jobstore = SQLAlchemyJobStore(engine=store.engine)
+    with store.engine.begin() as conn:
+        schema_lock(conn)
+        jobstore.jobs_t.create(conn, checkfirst=True)
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine)},
+        jobstores={"default": jobstore},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
         timezone="Europe/London",
     )

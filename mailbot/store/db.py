@@ -12,10 +12,10 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,6 +83,20 @@ def make_engine(url: str) -> Engine:
 #: The newest migration (``migrations/versions``; a test checks they agree).
 HEAD = "0007"
 
+#: The PostgreSQL advisory lock that serialises schema changes (any 64-bit key of our own).
+SCHEMA_LOCK_KEY = 0x6D61696C626F74  # "mailbot"
+
+
+def schema_lock(conn: Connection) -> None:
+    """Hold the schema lock until ``conn``'s transaction ends (PostgreSQL; SQLite has one writer).
+
+    Several instances started together on one database (``docker compose
+    up``) would otherwise all see a table missing and all create it, and
+    all but one fail on PostgreSQL's catalogue.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
 
 def schema_version(engine: Engine) -> str | None:
     """The migration the database is at; None if it has none yet."""
@@ -122,6 +136,7 @@ def _create_empty(engine: Engine) -> bool:
     from mailbot.store.models import Base
 
     with engine.begin() as conn:
+        schema_lock(conn)
         if inspect(conn).get_table_names():
             return False
         Base.metadata.create_all(conn)
@@ -141,6 +156,7 @@ def migrate(engine: Engine) -> None:
     cfg.attributes["connection"] = None
     try:
         with engine.begin() as conn:
+            schema_lock(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as err:
@@ -173,6 +189,20 @@ class Store:
         finally:
             self._local.scoped, self._local.down = False, False
 
+    @contextlib.contextmanager
+    def fenced(self, check: Callable[[Session], None]) -> Iterator[None]:
+        """Within this block, on this thread, ``check`` runs in every transaction just before it commits.
+
+        ``check`` raises to roll the transaction back: the board's lease
+        (``leases.fence``) is checked, and held until the commit, in the
+        same transaction as the work it guards.
+        """
+        self._local.fence = check
+        try:
+            yield
+        finally:
+            self._local.fence = None
+
     def upgrade(self) -> None:
         upgrade(self.engine)
 
@@ -187,6 +217,9 @@ class Store:
         session = self._sessions()
         try:
             yield session
+            fence = getattr(self._local, "fence", None)
+            if fence is not None:
+                fence(session)
             session.commit()
         except BaseException as err:
             with contextlib.suppress(SQLAlchemyError):  # a dead connection cannot roll back: it is dropped

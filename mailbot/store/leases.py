@@ -36,6 +36,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
@@ -107,6 +108,30 @@ class Hold:
 #: What a board's runtime carries while this instance coordinates boards but does not hold it.
 NOT_HELD = Hold(board="", claimant="", token=-1, renewed_at=float("-inf"), ttl=0.0)
 NOT_HELD.lost.set()
+
+
+class LeaseLost(MailbotError):
+    """The board's lease is no longer this instance's: the transaction it guarded was rolled back."""
+
+
+def fence(hold: Hold) -> Callable[[Session], None]:
+    """A ``Store.fenced`` check: the lease row still names ``hold`` and has not expired.
+
+    On PostgreSQL the row is read ``FOR SHARE``: an instance taking the
+    board over (an UPDATE of that row) waits until this transaction has
+    committed, so no work guarded by a lost lease ever lands after the
+    takeover, however long this process was paused.
+    """
+    def check(s: Session) -> None:
+        query = select(BoardLease.expires_at).where(
+            BoardLease.board == hold.board, BoardLease.holder == hold.claimant, BoardLease.token == hold.token)
+        if s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(read=True)
+        expires_at = s.scalar(query)
+        if expires_at is None or expires_at <= _db_now(s):
+            hold.lost.set()
+            raise LeaseLost(f"{hold.board}: the lease (token {hold.token}) is no longer this instance's")
+    return check
 
 
 def _db_now(s: Session) -> dt.datetime:

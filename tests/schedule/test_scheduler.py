@@ -86,3 +86,31 @@ def test_digest_preview_command_writes_files_and_sends_nothing(make_board, datab
     assert "WS-2026-0001" in html and "<script" not in html.lower()
     assert txt.startswith("Subject: WSSCB daily digest, Thursday 5 March 2026")
     assert len(b.outbox()) == before
+
+
+def test_due_work_under_a_lease_another_instance_took_writes_nothing(make_board, caplog):
+    """A paused holder still trusts its lease locally; the database fence stops its due work."""
+    from sqlalchemy import update
+
+    from mailbot.store.leases import Leases
+    from mailbot.store.models import BoardLease
+
+    b = make_board(london(D(2026, 2, 16), 9))
+    b.deliver(REFERRAL)
+    b.at(london(D(2026, 3, 4), 9))
+    a, other = Leases(b.store, ttl=30, name="host-a:1:aaa"), Leases(b.store, ttl=30, name="host-b:2:bbb")
+    [stale] = a.acquire(["west-sussex"])
+    with b.store.transaction() as s:  # A's lease ran out while A was paused ...
+        s.execute(update(BoardLease).values(expires_at=dt.datetime(2000, 1, 1)))
+    [taken] = other.acquire(["west-sussex"])  # ... and B took the board
+    assert stale.valid() and taken.token == stale.token + 1  # A has not noticed yet
+    b.rt.lease = stale
+    scheduler.register_runtimes([b.rt])
+    try:
+        assert scheduler.due_work("west-sussex") == 0
+        assert b.outbox("chase", "digest") == []
+        assert stale.lost.is_set() and not [r for r in caplog.records if r.levelname == "ERROR"]
+        b.rt.lease = taken
+        assert scheduler.due_work("west-sussex") == 8 + 1
+    finally:
+        scheduler.unregister_all()

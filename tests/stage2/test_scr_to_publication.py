@@ -183,3 +183,15 @@ def test_scr_from_decision_to_publication(swindon):
     assert chron.done == dt.date(2026, 4, 28) and chron.status == "done 28/04/2026, missed by 8 days"  # due 20/04
     assert any(r.label == "Chronology: 2 of 2 answered" for r in rows)
     assert "Publication planned for 03/09/2026" in text
+
+    # Moved earlier after the report went: 26 August would have needed it by 17 August, so it is refused
+    # and the date stays; moved later, it is recorded and nothing is drafted again.
+    b.day(dt.date(2026, 8, 20))
+    b.send(f"Nadia Coldharbour <{BM}>", f"PUBLISH {ref} ON 26/08/2026", "")
+    (refused,) = _kind(b.mail(), "review_answer")
+    assert "26 August 2026 is too close" in refused.get_body(("plain",)).get_content()
+    b.send(f"Nadia Coldharbour <{BM}>", f"PUBLISH {ref} ON 10/09/2026", "")
+    (moved,) = _kind(b.mail(), "review_answer")
+    assert "now Thursday 10 September 2026. The report went to the Panel on 19/08/2026" in \
+        moved.get_body(("plain",)).get_content().replace("\r\n", " ")
+    assert len(b.drafts("report_to_panel")) == 1
