@@ -12,6 +12,7 @@ A few forms are also read as PDF and as .doc (LibreOffice exports).
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ def test_generated_forms_read_exactly(form_id: str, layout: str, tmp_path: Path)
     tally = Tally()
     wrong = []
     for n, variant in enumerate(VARIANTS[:PER_TEST]):
-        case = Case(layout=layout, seed=hash((form_id, layout, n)) % 10_000 + n, **variant)
+        seed = zlib.crc32(f"{form_id}/{layout}".encode()) % 10_000 + n  # str hash() varies per run
+        case = Case(layout=layout, seed=seed, **variant)
         ok, _, _ = run_case(MAPPINGS[form_id], case, tmp_path, tally)
         if not ok:
             wrong.append(case)
