@@ -77,9 +77,11 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
         return Hit(slot, slot.text.strip(), "", loose=True)  # a question: answer below
     if answer.strip() and not any(sep in lead for sep in _SEPARATORS) and "  " not in lead:
         first, _, after = rest.partition("\n")
+        # "Your name Jane Doe", "Address 1 Road<break>Town": no separator at all.  The
+        # first line alone decides (a prompt's second line reads like an answer too), and
+        # it wins over a mapping's ``answer: below``: agencies type where they please.
         if owner == count and _BARE_ANSWER.match(answer.partition("\n")[0].strip()):
-            return Hit(slot, label, answer,  # "Your name Jane Doe": no separator at all
-                       rule="after the label, no separator (weak)")
+            return Hit(slot, label, answer, rule="after the label, no separator (weak)")
         if loose is True:
             return Hit(slot, label, rest, loose=True)
         if slot.cell is not None and after:  # a prompt line, the answer below it
