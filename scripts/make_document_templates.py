@@ -380,6 +380,15 @@ def scoping_pack() -> Document:
     _p(doc, "Still missing:", bold=True)
     _bullets(doc, "missing", "{{ x.agency }} – due {{ x.due }}; chasing: {{ x.chases }}")
     _p(doc, "{%p endif %}")
+    _p(doc, "{%p if review %}")
+    doc.add_paragraph("Returns asked for the review", style="Heading 2")
+    _p(doc, "Asked {{ review_asked }}: returned {{ review_returned }}, nil returns {{ review_nil }}, "
+            "missing {{ review_missing }}.")
+    _loop_table(doc, ["Agency", "Asked for", "Answer", "Asked", "Due", "Answered", "Chasing"],
+                [3.6, 2.6, 1.8, 1.8, 1.8, 1.9, 2.7], "review",
+                ["{{ x.agency }}", "{{ x.asked_for }}", "{{ x.status }}", "{{ x.requested }}", "{{ x.due }}",
+                 "{{ x.answered }}", "{{ x.chases }}"], size=8)
+    _p(doc, "{%p endif %}")
     doc.add_paragraph("Key dates and deadlines", style="Heading 1")
     _loop_table(doc, ["What", "Due", "Done", "Where it stands"], [8.6, 2.2, 2.2, 3.0], "key_dates",
                 ["{{ x.label }}", "{{ x.due }}", "{{ x.done }}", "{{ x.status }}"], size=8)
@@ -391,6 +400,14 @@ def scoping_pack() -> Document:
                  "possible same-event group(s) marked",
                  "Attached with it: the chronology as a spreadsheet (sort and filter it) and the case front sheet."):
         _p(doc, line)
+    _p(doc, "{%p if reports %}")
+    _p(doc, "The agencies' reports for the review, attached as they were received:")
+    _bullets(doc, "reports", "{{ x }}")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{%p if reports_kept %}")
+    _p(doc, "Kept by mailbot and not attached (a business manager can send them):")
+    _bullets(doc, "reports_kept", "{{ x }}")
+    _p(doc, "{%p endif %}")
     doc.add_page_break()
     doc.add_paragraph("1. Referral summary", style="Heading 1")
     _p(doc, "{%p if referral %}")

@@ -53,6 +53,9 @@ class Challenge(StrictModel):
     event: Slug = "panel_challenge"
     #: The new deadline for the decision, counted from the challenge.
     decide_within: Offset = Offset(amount=10, unit="working_days")
+    #: After this long without the Panel's answer to a no-review notification, the business
+    #: managers are told (once); ``null`` never tells them.
+    answer_awaited: Offset | None = Offset(amount=20, unit="working_days")
 
 
 class Stage2(StrictModel):

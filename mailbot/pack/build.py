@@ -18,6 +18,7 @@ from mailbot.pack.collect import PackInput, PackSent, collect
 from mailbot.pack.family import FamilyKey, family_key
 from mailbot.pack.frontsheet import SheetRow, sheet_context, sheet_rows
 from mailbot.pack.render import DOCX, render_front_sheet, render_pack
+from mailbot.pack.review import report_files
 from mailbot.pack.sections import pack_context
 from mailbot.pack.sheet import XLSX, render_sheet
 from mailbot.runtime import BoardRuntime
@@ -31,6 +32,8 @@ class Built:
     chronology: Chronology
     sheet: list[SheetRow]
     files: list[OutgoingAttachment] = field(default_factory=list)
+    #: Stage-2 reports not attached, and why (named in the pack's email).
+    reports_kept: list[str] = field(default_factory=list)
 
     @property
     def child(self) -> str | None:
@@ -85,10 +88,13 @@ def build_pack(s: Session, rt: BoardRuntime, case: Case, reason: str, inp: PackI
     rows = sheet_rows(s, rt, case, [*inp.previous, now])
     built = Built(inp, key, chron, rows)
     ref, v = case.reference, inp.version
-    docx = render_pack(rt, pack_context(rt, inp, key, chron, rows, reason), chron)
+    reports, built.reports_kept = report_files(s, rt, case, inp.reports)
+    context = pack_context(rt, inp, key, chron, rows, reason)
+    context.update(reports=[f.filename for f in reports], reports_kept=built.reports_kept)
+    docx = render_pack(rt, context, chron)
     xlsx = render_sheet(chron, _about(rt, inp, chron))
     front = render_front_sheet(rt, sheet_context(rt, case, rows, built.child))
     built.files = [OutgoingAttachment(f"{ref} scoping pack v{v}.docx", docx, DOCX),
                    OutgoingAttachment(f"{ref} integrated chronology v{v}.xlsx", xlsx, XLSX),
-                   OutgoingAttachment(f"{ref} case front sheet.docx", front, DOCX)]
+                   OutgoingAttachment(f"{ref} case front sheet.docx", front, DOCX), *reports]
     return built

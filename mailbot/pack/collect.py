@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.pack.chronology import Source
+from mailbot.pack.review import Report, ReviewLine, reports, review_lines
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Attachment, AuditEntry, Case, OutboxMail, Record, ScopingRequest
 from mailbot.workflow.chasing import chase_history
@@ -62,6 +63,9 @@ class PackInput:
     previous: list[PackSent] = field(default_factory=list)
     today: dt.date = dt.date.min
     made_at: dt.datetime = dt.datetime.min
+    #: Stage 2: what the review asked each agency for, and the reports stored as received.
+    review: list[ReviewLine] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
 
     @property
     def record_ids(self) -> list[int]:
@@ -75,6 +79,9 @@ class PackInput:
         """Identical for identical contents: the outbox refuses the same pack twice."""
         states = sorted((a.agency, a.status) for a in self.agencies)
         text = f"records={self.record_ids};agencies={states}"
+        if self.review:  # stage 2 (absent before it: the fingerprints of earlier packs stay as they were)
+            asked = sorted((r.agency, r.asked_for, r.status) for r in self.review)
+            text += f";review={asked};reports={sorted(r.attachment_id for r in self.reports)}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -135,7 +142,8 @@ def collect(s: Session, rt: BoardRuntime, case: Case) -> PackInput:
         sources.append(Source(len(sources), record.id, record.form_type, agency, record.data,
                               names.get(record.attachment_id), record.created_at))
     return PackInput(case=case, referral=referral, sources=sources, agencies=_agencies(s, rt, case, sources),
-                     previous=_previous(s, case, rt.board.calendar), today=rt.today(), made_at=rt.now())
+                     previous=_previous(s, case, rt.board.calendar), today=rt.today(), made_at=rt.now(),
+                     review=review_lines(s, rt, case), reports=reports(s, rt, case))
 
 
 def _directory_name(rt: BoardRuntime, written: str | None) -> str | None:

@@ -115,6 +115,16 @@ def _agency_line(a: AgencyLine) -> dict[str, str]:
             "documents": ", ".join(a.documents)}
 
 
+def _review_context(inp: PackInput) -> dict[str, Any]:
+    """Stage 2 on the cover: each request made for the review, and how many came back."""
+    lines = [{"agency": clean(r.agency), "asked_for": r.asked_for, "status": r.status,
+              "requested": british(r.requested_on), "due": british(r.due_on), "answered": british(r.answered_on),
+              "chases": "; ".join(r.chases) or ("none" if r.status == "missing" else "")} for r in inp.review]
+    count = lambda status: sum(1 for r in inp.review if r.status == status)  # noqa: E731
+    return {"review": lines, "review_asked": len(lines), "review_returned": count("returned"),
+            "review_nil": count("nil return"), "review_missing": count("missing")}
+
+
 def changes_since(inp: PackInput, files: bool = True) -> list[str]:
     """What is new since the last pack (returns received, agencies that answered).
 
@@ -155,6 +165,7 @@ def pack_context(rt: BoardRuntime, inp: PackInput, key: FamilyKey, chron: Chrono
         "n_not_known": count(STATUS_LABELS["not_known"]), "n_missing": count("missing"),
         "n_unasked": count("returned (not asked)"),
         "agencies": lines, "missing": [line for line in lines if line["status"] == "missing"],
+        **_review_context(inp),
         "referral": referral_summary(inp.referral, key),
         "family": [{"initials": m.initials, "name": m.name, "relationship": m.relationship} for m in key.members],
         "returns": returns,

@@ -110,7 +110,7 @@ def send_pack(s: Session, rt: BoardRuntime, case: Case, trigger: str,
         "returned": sum(1 for a in inp.agencies if a.status == "returned"),
         "not_known": sum(1 for a in inp.agencies if a.status.startswith("not known")), "missing": missing,
         "files": [f.filename for f in built.files], "rows": len(chron.dated), "undated": len(chron.undated),
-        "groups": len({r.group for r in chron.dated if r.group}),
+        "groups": len({r.group for r in chron.dated if r.group}), "reports_kept": built.reports_kept,
     }
     msg = rt.composer.build("pack", kind=PACK_KIND, to=to, cc=cc, now=rt.now(), case_reference=case.reference,
                             attachments=built.files, context=context)

@@ -120,3 +120,21 @@ def test_a_forged_panel_reply_changes_nothing(ws):
 ])
 def test_reading_the_panels_answer(text, verdict):
     assert read_panel_answer(text) == verdict
+
+
+def test_a_panel_that_never_answers_is_noticed_once_and_its_late_answer_still_counts(ws):
+    b = ws
+    ref, note = _no_scr_sent(b)  # sent Mon 2 March 2026
+    b.day(dt.date(2026, 3, 30))  # 20 working days later: not yet
+    assert [m for m in _kind(b.mail(), "notice") if "has not answered" in m["Subject"] + str(m)] == []
+    b.day(dt.date(2026, 3, 31))
+    (told,) = [m for m in _kind(b.mail(), "notice") if "not answered" in m.get_body(("plain",)).get_content()]
+    assert addresses(told, "To") == [BM]
+    text = told.get_body(("plain",)).get_content().replace("\r\n", " ")
+    assert f"The notification for {ref} went to the Panel on 02/03/2026" in text and "stays open" in text
+    b.day(dt.date(2026, 4, 1))
+    assert [m for m in _kind(b.mail(), "notice") if "not answered" in m.get_body(("plain",)).get_content()] == []
+    assert _case(b, ref).status == "open"
+    b.reply(f"National Panel <{PANEL}>", note, "The Panel accepts the decision; no further action.")
+    b.mail()
+    assert _case(b, ref).status == "closed"

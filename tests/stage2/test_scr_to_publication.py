@@ -23,6 +23,17 @@ NOTIFY = ["notifications@ofsted.example", "panel@nationalpanel.example", "scr.no
 ROW = ["II", "03/03/2025", "10:15", "Wiltshire Police", "Visit", "Welfare check at the address.", "None.", "II"]
 
 
+def _docx_text(data: bytes) -> str:
+    """Paragraphs and table rows (cells joined by " | ") of a Word document."""
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    rows = [" | ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows]
+    return "\n".join([p.text for p in doc.paragraphs] + rows)
+
+
 def _kind(msgs, kind):  # noqa: ANN001, ANN202
     return [m for m in msgs if m["X-Mailbot-Kind"] == kind]
 
@@ -120,6 +131,17 @@ def test_scr_from_decision_to_publication(swindon):
     # The two stage-2 chronologies (police, children's services) are merged into the integrated chronology.
     assert "; 2 dated and 0 undated rows" in b.audit("pack_sent")[-1]
     assert any(p.get_filename().endswith(".xlsx") for p in updated.iter_attachments())
+    # The police report goes with it as received, named by case, what it is and agency (not the sender's
+    # file name); the cover lists every stage-2 request, the nil return among them.
+    files = {p.get_filename(): p for p in updated.iter_attachments()}
+    imr = files[f"{ref} Agency management report (IMR) – Wiltshire Police.docx"]
+    assert "Findings of the police review." in _docx_text(imr.get_content())
+    body = updated.get_body(("plain",)).get_content()
+    assert "Agency management report (IMR) – Wiltshire Police.docx: an agency's report for the review" in body
+    cover = _docx_text(files[f"{ref} scoping pack v2.docx"].get_content())
+    assert "Asked 4: returned 3, nil returns 1, missing 0." in cover
+    assert "Swindon Children's Services | Agency management report (IMR) | nil return" in cover
+    assert f"{ref} Agency management report (IMR) – Wiltshire Police.docx" in cover
 
     # Milestones by email: a business manager records the first draft; a mistyped one is refused.
     b.day(dt.date(2026, 6, 12))

@@ -83,3 +83,22 @@ def test_the_shipped_regimes_stage2_sections_are_valid():
         regime = parse_regime(data, file=f"{name}.yaml")
         assert regime.stage2 is not None and regime.stage2.requests.returns
         assert regime.reference_problems() == []
+
+
+def test_reports_beyond_the_packs_budget_or_gone_from_disk_are_named_not_attached(monkeypatch):
+    import types
+
+    from mailbot.pack import review
+    from mailbot.pack.review import Report
+
+    monkeypatch.setattr(review, "read_stored", lambda _rt, att_id: None if att_id == 3 else b"x" * 10)
+    session = types.SimpleNamespace(get=lambda _cls, att_id: att_id)
+    case = types.SimpleNamespace(reference="SW-2026-0001")
+    found = [Report(1, "Wiltshire Police", "agency report", 1, ".pdf", "pdf", 10),
+             Report(2, "Great Western Hospitals", "agency report", 2, ".docx", "docx", 10),
+             Report(3, "Ridgeway School", "agency report", 3, ".bin", "unknown", 5)]
+    attached, kept = review.report_files(session, None, case, found, budget=15)
+    assert [(f.filename, f.content_type) for f in attached] == [
+        ("SW-2026-0001 Agency report – Wiltshire Police.pdf", "application/pdf")]
+    assert kept == ["agency report from Great Western Hospitals (too large to attach with the rest)",
+                    "agency report from Ridgeway School (its stored file is missing)"]
