@@ -28,6 +28,8 @@ _HEADING = re.compile(r"^(?:\d+[.)]|(?i:section|part)\b|[A-Z][A-Z ’'&/-]{3,}$)
 THRESHOLD = 0.55
 #: How well a line with no box must read as one of a tick group's options.
 UNBOXED = 0.5
+#: The least an option line must share with a code's wordings to be matched to it.
+OPTION_MIN = 0.2
 
 
 @dataclass
@@ -150,7 +152,7 @@ class Drafter:
         out: dict[str, list[str]] = {}
         for text in found:
             best = _best_code(normalise(text), codes)
-            if best[0] >= 0.2 and best[1] not in out:  # the best of a few codes
+            if best[0] >= OPTION_MIN and best[1] not in out:  # the best of a few codes
                 out[best[1]] = [text]
         return out
 
@@ -165,7 +167,7 @@ class Drafter:
         best = 0.0
         for j in range(i + 1, len(self.lines)):
             value = _best_code(self.lines[j].norm, codes)[0]
-            if j in self.used or value < 0.2 or self.lines[j].text.rstrip()[-1:] in "?:":
+            if j in self.used or value < OPTION_MIN or self.lines[j].text.rstrip()[-1:] in "?:":
                 break
             run.append(j)
             best = max(best, value)
