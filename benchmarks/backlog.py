@@ -30,6 +30,9 @@ from harness import (SAMPLES, Agent, Mailserver, SmtpSink, finish, print_machine
 AGENCIES = 8
 TARGET_SECONDS = 120.0
 TARGET_MB = 200.0
+#: Issue 16's figures for the PDF backlog (``--pdf``): the shared pool keeps every core busy.
+PDF_TARGET_SECONDS = 50.0
+PDF_TARGET_MB = 300.0
 
 
 def main() -> None:
@@ -113,8 +116,12 @@ def main() -> None:
           f"({args.count / drain:.1f} referrals/s, {sum(kinds.values()) / drain:.1f} emails/s)")
     print(f"daemon CPU (all threads) until drained: {drained_cpu:.1f} s, {drained_cpu / args.count * 1000:.0f} ms "
           f"per referral; load average at the end {os.getloadavg()[0]:.2f}")
-    print(f"daemon's children (the read-ahead worker): CPU {child_cpu:.1f} s until drained, "
+    print(f"daemon's children (the read-ahead workers): CPU {child_cpu:.1f} s until drained, "
           f"{child_cpu / args.count * 1000:.0f} ms per referral")
+    total_cpu = drained_cpu + child_cpu
+    print(f"daemon and workers: CPU {total_cpu:.1f} s ({total_cpu / args.count * 1000:.0f} ms per referral, "
+          f"the figure load does not change much), {total_cpu / drain:.2f} of {os.cpu_count()} cores used; "
+          f"on {os.cpu_count()} idle cores that CPU takes at least {total_cpu / (os.cpu_count() or 1):.1f} s")
     print(f"sent: {sum(kinds.values())} emails: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(f"mailbox after: processed {processed}, needs-attention {held}")
     print(f"daemon memory: peak RSS (VmHWM) {final.get('VmHWM', 0) / 1024:.0f} MB, "
@@ -122,6 +129,12 @@ def main() -> None:
     print(f"daemon with its children: peak PSS (sampled every 0.5 s; shared pages counted once) "
           f"{peak_pss / 1024:.0f} MB; children's peak RSS (VmHWM) {child_hwm / 1024:.0f} MB")
     memory = (final.get("VmHWM", 0) + child_hwm) / 1024  # each at its own peak: an upper bound
+    if args.pdf:
+        print(f"target (issue 16, on a quiet 2-core machine): drained in < {PDF_TARGET_SECONDS:.0f} s -> "
+              f"{'MET' if drain < PDF_TARGET_SECONDS else 'MISSED'}; daemon with its workers, peak PSS "
+              f"{peak_pss / 1024:.0f} MB < {PDF_TARGET_MB:.0f} MB -> {'MET' if peak_pss / 1024 < PDF_TARGET_MB else 'MISSED'}")
+        finish(root)
+        return
     print(f"target: drained in < {TARGET_SECONDS:.0f} s -> {'MET' if drain < TARGET_SECONDS else 'MISSED'}; "
           f"peak memory (daemon's VmHWM + its worker's VmHWM = {memory:.0f} MB) < {TARGET_MB:.0f} MB -> "
           f"{'MET' if memory < TARGET_MB else 'MISSED'}")

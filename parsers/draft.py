@@ -26,6 +26,10 @@ _NUMBERED = re.compile(r"^(?P<head>.*?\S)\s+(?P<n>\d{1,2})\s*:?$")
 #: A heading: numbered ("2."), "Section …"/"Part …", or in capitals.
 _HEADING = re.compile(r"^(?:\d+[.)]|(?i:section|part)\b|[A-Z][A-Z ’'&/-]{3,}$)")
 THRESHOLD = 0.55
+#: How well a line with no box must read as one of a tick group's options.
+UNBOXED = 0.5
+#: The least an option line must share with a code's wordings to be matched to it.
+OPTION_MIN = 0.2
 
 
 @dataclass
@@ -57,6 +61,12 @@ def _box_beside(slot: Slot) -> bool:
     row = slot.table.rows[slot.row]
     others = [c for c in row if c is not slot.cell]
     return bool(others) and all(c.boxes or cell_mark(c.text) is False for c in others)
+
+
+def _best_code(norm: str, codes: dict[str, list[str]]) -> tuple[float, str]:
+    """The code whose wordings match a line best, and how well."""
+    return max(((max(score(norm, w) for w in ws), code) for code, ws in codes.items()),
+               default=(0.0, ""))
 
 
 def _section_name(text: str) -> str:
@@ -137,13 +147,34 @@ class Drafter:
         codes = self.options.get(path, {})
         if not codes:  # free options (agencies): the printed wordings are the values
             return [f.rstrip(":") for f in found]
+        if not found:
+            found = self._unboxed(i, codes)
         out: dict[str, list[str]] = {}
         for text in found:
-            best = max(((max(score(normalise(text), w) for w in ws), code)
-                        for code, ws in codes.items()), default=(0.0, ""))
-            if best[0] >= 0.2 and best[1] not in out:  # the best of a few codes
+            best = _best_code(normalise(text), codes)
+            if best[0] >= OPTION_MIN and best[1] not in out:  # the best of a few codes
                 out[best[1]] = [text]
         return out
+
+    def _unboxed(self, i: int, codes: dict[str, list[str]]) -> list[str]:
+        """Option lines printed with no box (agencies type a mark beside them).
+
+        Without a box only the wording tells an option from the next
+        question: each line must read a little as one of the group's codes
+        (as a boxed option must), and one of them well.
+        """
+        run: list[int] = []
+        best = 0.0
+        for j in range(i + 1, len(self.lines)):
+            value = _best_code(self.lines[j].norm, codes)[0]
+            if j in self.used or value < OPTION_MIN or self.lines[j].text.rstrip()[-1:] in "?:":
+                break
+            run.append(j)
+            best = max(best, value)
+        if len(run) < 2 or best < UNBOXED:
+            return []
+        self.used.update(run)
+        return [self.lines[j].text for j in run]
 
     def _blocks(self) -> None:
         """Numbered headings printed twice or more: a repeated block of agency questions."""

@@ -19,9 +19,12 @@ from parsers.values import normalise_label, word_end
 
 _LEAD = re.compile(r"^(?:\s|\([^()]*\)|[:?.\-–—=>)\]*])*")
 #: Text straight after a label that reads as an answer rather than more of the
-#: question: it starts with a capital or a digit and holds no ``:``, ``?`` or hint;
-#: or it is an e-mail address.
-_BARE_ANSWER = re.compile(r"^(?:[^\W_a-z][^:?()]*|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)$")
+#: question: it starts with a capital or a digit and holds no ``?``, no hint in
+#: brackets (only round something with a digit: ``Sam Doe (3/4/15)``) and no ``:``
+#: but before a number or an address (``Tel: 01632 960970``); or it is an e-mail address.
+_BARE_ANSWER = re.compile(r"^(?:[^\W_a-z](?:[^:?()]|\([^():?]*\d[^():?]*\)"
+                          r"|:(?=\s*[\d+]|\s*[\w.+'-]+@))*"
+                          r"|[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)$")
 #: The number placeholder of a repeated block's heading ("Service #").
 _NUMBERED = re.compile(r"(?:(?<=\s)|^)(?:#|N)(?=\s|$)")
 _SEPARATORS = (":", "\n", "\t", "?", "–", "—", "-", ")", "=")
@@ -73,14 +76,16 @@ def _after_label(slot: Slot, label_norm: str, loose: bool | str = False,
     if answer.strip() and slot.paragraph is not None and slot.text.rstrip()[-1:] in ":?":
         return Hit(slot, slot.text.strip(), "", loose=True)  # a question: answer below
     if answer.strip() and not any(sep in lead for sep in _SEPARATORS) and "  " not in lead:
+        first, _, after = rest.partition("\n")
+        # "Your name Jane Doe", "Address 1 Road<break>Town": no separator at all.  The
+        # first line alone decides (a prompt's second line reads like an answer too), and
+        # it wins over a mapping's ``answer: below``: agencies type where they please.
+        if owner == count and _BARE_ANSWER.match(answer.partition("\n")[0].strip()):
+            return Hit(slot, label, answer, rule="after the label, no separator (weak)")
         if loose is True:
             return Hit(slot, label, rest, loose=True)
-        first, _, after = rest.partition("\n")
         if slot.cell is not None and after:  # a prompt line, the answer below it
             return Hit(slot, label + first, after, rule="below the prompt line")
-        if owner == count and not after and _BARE_ANSWER.match(answer):
-            return Hit(slot, label, answer,  # "Your name Jane Doe": no separator at all
-                       rule="after the label, no separator (weak)")
         if loose == "para" and slot.paragraph is not None and ":" not in rest:
             return Hit(slot, label, rest, loose=True)
         return None  # "Name of Agency" is not the label "Name"

@@ -23,6 +23,7 @@ from parsers.document import Document, Paragraph, number_tables
 from parsers.pdf_breaks import Builder
 from parsers.pdf_cells import inside, page_tables, table_grid
 from parsers.pdf_lines import Line, join, lines_of
+from parsers.pdf_objects import page_objects
 from parsers.safety import LIMITS, Limits
 
 log = logging.getLogger("mailbot.parsers")
@@ -82,10 +83,11 @@ def read_pdf(data: bytes, limits: Limits = LIMITS) -> Document:
 
 
 def _read_page(page, builder: Builder) -> None:
-    words = page.extract_words(extra_attrs=["size"])
-    tables = page_tables(page.debug_tablefinder(), words, page.height)
+    objects = page_objects(page)  # pdfplumber's words and tables, without its costly page.chars
+    words = objects.words()
+    tables = page_tables(objects.finder(), words, page.height)
     spaces: dict[int, list[float]] = {}
-    for ch in page.chars:
+    for ch in objects.chars:
         if ch["text"] == " ":
             builder.vocab.space(ch)
             spaces.setdefault(round(ch["top"]), []).append(ch["x0"])

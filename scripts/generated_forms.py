@@ -6,7 +6,7 @@ per question (``combined``); the script parses each and prints the share
 of fields right per filling style, per layout and per form, then the
 first misses.  Seeded: the same arguments give the same forms.
 
-    .venv/bin/python scripts/generated_forms.py [--forms 2000] [--seed 1] [--misses 30]
+    .venv/bin/python scripts/generated_forms.py [--forms 2000] [--seed 1] [--misses 30] [--no-blank]
         [--pdf 60] [--doc 30]   # also read that many as PDF / .doc (LibreOffice, one batch each)
 """
 
@@ -26,7 +26,8 @@ from tests.parsers.generate.score import Tally, run_case  # noqa: E402
 from tests.parsers.helpers import all_mappings  # noqa: E402
 
 
-def _converted(fmt: str, count: int, mappings: list, seed: int, tmp: Path, tally: Tally) -> None:
+def _converted(fmt: str, count: int, mappings: list, seed: int, tmp: Path, tally: Tally,
+               with_blank: bool = True) -> None:
     """``count`` forms as LibreOffice's PDF or .doc export, scored under ``format:<fmt>``.
 
     A PDF keeps no check boxes and prints tracked deletions struck through, so
@@ -50,7 +51,8 @@ def _converted(fmt: str, count: int, mappings: list, seed: int, tmp: Path, tally
         src.write_bytes(gen.filled)
         blank = tmp / f"{fmt}-{n}-blank.docx"
         blank.write_bytes(gen.blank)
-        made.append((mapping.model_copy(update={"blank_form": str(blank)}), case, gen, src))
+        used = mapping.model_copy(update={"blank_form": str(blank) if with_blank else None})
+        made.append((used, case, gen, src))
     converted = convert_all([m[3] for m in made], fmt, tmp)
     own = Tally()  # folded into ``tally`` as format:<fmt>:<tag>, per layout, form and style
     for mapping, case, gen, src in made:
@@ -88,7 +90,7 @@ def main() -> int:
             whole += ok
         for fmt, count in (("pdf", args.pdf), ("doc", args.doc)):
             if count:
-                _converted(fmt, count, mappings, args.seed, Path(tmp), tally)
+                _converted(fmt, count, mappings, args.seed, Path(tmp), tally, not args.no_blank)
     took = time.monotonic() - started
     print(f"{len(plan)} generated forms in {took:.0f} s; whole record right: {whole} "
           f"({100 * whole / max(len(plan), 1):.2f} %)")

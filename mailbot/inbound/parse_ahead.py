@@ -20,7 +20,11 @@ or returns nothing usable costs only time: that message is read in-thread,
 with the parsers' own limits, and the worker is replaced (after repeated
 failures, with a growing pause). The service shares a few such workers
 among all its boards (``read_pool``); a worker is then given each board
-it reads for once, with its first message.
+it reads for once, with its first message. A worker may be sent a few
+messages at once (``queue``): it takes each off the socket as it arrives
+(so sending never waits for the reading) and answers them in order, so a
+slow one (a long PDF) does not leave the worker idle until the board gets
+to it.
 
 Not read ahead: messages ``read_message`` refuses; for those the worker
 answers "read it yourself" (the MIME tree is never sent back: delivery
@@ -38,11 +42,14 @@ import importlib
 import logging
 import os
 import pickle
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -66,6 +73,7 @@ MAX_PAUSE_SECONDS = 300.0
 #: What the worker runs on each message (``module:function``); tests name their own.
 JOB = "mailbot.inbound.parse_ahead:read_ahead"
 _PR_SET_PDEATHSIG = 1
+_NOT_YET = object()  # an answer not in yet (a look without waiting)
 _ROOT = str(Path(__file__).resolve().parents[2])  # holds the mailbot and parsers packages
 #: The worker's program: the folder holding mailbot goes last on its path (so an installed
 #: mailbot is found as usual and a checkout as well), and -P keeps the working folder off it.
@@ -141,11 +149,10 @@ def serve(fd: int, parent: int) -> None:
         for logger, level in levels.items():
             logging.getLogger(logger or None).setLevel(level)
         logging.captureWarnings(True)
-        while True:
-            try:
-                slug, given, raw = pickle.loads(conn.recv_bytes())
-            except (EOFError, OSError):
-                break
+        requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        threading.Thread(target=_receive, args=(conn, requests), daemon=True).start()
+        while (request := requests.get()) is not None:
+            slug, given, raw = pickle.loads(request)
             if given is not None:
                 boards[slug] = given
             capture.records = []
@@ -160,6 +167,17 @@ def serve(fd: int, parent: int) -> None:
     except BaseException:  # noqa: BLE001 - ends quietly: stderr goes nowhere anyway
         os._exit(1)
     os._exit(0)
+
+
+def _receive(conn: Connection, requests: queue.SimpleQueue[bytes | None]) -> None:
+    """Take requests off the socket as they come (the daemon's send never waits on a read); None at EOF."""
+    try:
+        while True:
+            requests.put(conn.recv_bytes())
+    except (EOFError, OSError):
+        pass
+    finally:
+        requests.put(None)
 
 
 def _exit_on_term(signum: int, frame: object) -> None:
@@ -184,19 +202,22 @@ def _levels() -> dict[str, int]:
 
 
 class ParseAhead:
-    """One worker process, used by one thread at a time (one message in flight).
+    """One worker process, used by one thread at a time (up to ``queue`` messages in flight).
 
     Alone it reads for one board (``submit(raw)``); in a ``ReadAheadPool``
     it reads for whichever board borrowed it (``submit(raw, board)``).
     """
 
-    def __init__(self, board: Board | FormReading, timeout: float = TIMEOUT_SECONDS, job: str = JOB) -> None:
+    def __init__(self, board: Board | FormReading, timeout: float = TIMEOUT_SECONDS, job: str = JOB,
+                 queue: int = 1) -> None:
         self.board = board if isinstance(board, FormReading) else FormReading.of(board)
         self.timeout = timeout
         self.job = job
+        self.queue = max(1, queue)
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
-        self._pending: str | None = None  # sha256 of the message the worker is reading
+        #: sha256 of each message sent and not yet answered, in the order sent (and answered).
+        self._flight: deque[str] = deque()
         self._known: set[str] = set()  # boards the current worker process has been given
         self._failures = 0
         self._not_before = 0.0
@@ -227,20 +248,54 @@ class ParseAhead:
             conn.close()
             _end(proc)
             raise
-        self._proc, self._conn, self._pending = proc, conn, None
+        self._proc, self._conn = proc, conn
+        self._flight.clear()
         self._known = {self.board.slug}
         log.info("%s: reading ahead in worker process %s", self.board.slug, proc.pid)
         return self
 
+    @property
+    def in_flight(self) -> int:
+        """Messages sent to the worker and not yet answered."""
+        return len(self._flight)
+
+    def has(self, sha256: str) -> bool:
+        return sha256 in self._flight
+
+    @property
+    def connection(self) -> Connection | None:
+        """The socket to the worker, for waiting on several workers at once."""
+        return self._conn
+
+    def receive(self, timeout: float) -> tuple[str, Parsed | None] | None:
+        """The answer to the oldest message in flight: (its sha256, the reading or None).
+
+        None if it is not in after ``timeout`` = 0. A worker that died or took
+        longer than a non-zero ``timeout`` is stopped, and what else it had in
+        flight is lost with it (read in-thread).
+        """
+        head = self._flight[0]
+        answer = self._collect(timeout, head)
+        return None if answer is _NOT_YET else (head, answer)  # type: ignore[return-value]
+
+    def give_up(self, why: str) -> None:
+        """Stop a worker that took too long (the caller waited for it elsewhere)."""
+        self._failed(why)
+
+    def settle(self) -> None:
+        """Drop the answers already in that nobody took (messages read in-thread meanwhile)."""
+        while self._flight and self._conn is not None and self._collect(0, self._flight[0]) is not _NOT_YET:
+            pass
+
     def submit(self, raw: bytes, board: FormReading | None = None) -> bool:
-        """Start reading ``raw`` (for ``board``, default this reader's) in the worker, if it is free.
+        """Start reading ``raw`` (for ``board``, default this reader's) in the worker, if it has room.
 
         Never blocks for long; False if the message was not sent (the worker
-        busy or down: it is read in-thread).
+        has ``queue`` messages in flight, or is down: it is read in-thread).
         """
-        if self._pending is not None:
-            self._collect(0)  # a late answer to a message read in-thread meanwhile
-            if self._pending is not None:
+        if len(self._flight) >= self.queue:
+            self.settle()  # late answers to messages read in-thread meanwhile
+            if len(self._flight) >= self.queue:
                 return False
         if self._proc is None:
             if time.monotonic() < self._not_before:
@@ -259,36 +314,46 @@ class ParseAhead:
             self._failed("died")
             return False
         self._known.add(board.slug)
-        self._pending = hashlib.sha256(raw).hexdigest()
+        self._flight.append(hashlib.sha256(raw).hexdigest())
         return True
 
     def take(self, sha256: str) -> Parsed | None:
-        """The worker's reading of this message, or None (then it is read in-thread)."""
-        if self._pending != sha256:
+        """The worker's reading of this message, or None (then it is read in-thread).
+
+        Answers to messages sent before it that nobody took are dropped on the way.
+        """
+        if sha256 not in self._flight:
             return None
         failed = self.failed
-        parsed = self._collect(self.timeout)
+        while True:
+            head = self._flight[0]
+            answer = self._collect(self.timeout, head)
+            if head == sha256 or not self._flight:
+                break
+        parsed = answer if isinstance(answer, Parsed) else None
         if parsed is None or parsed.sha256 != sha256:
             self.declined += self.failed == failed
             return None
         self.used += 1
         return parsed
 
-    def _collect(self, timeout: float) -> Parsed | None:
-        """The answer to the pending message; stops a worker that died or took too long."""
+    def _collect(self, timeout: float, sha256: str) -> Parsed | None | object:
+        """The answer to the oldest message in flight (``sha256``); ``_NOT_YET`` if not in
+        after ``timeout`` = 0. Stops a worker that died or took too long (None then)."""
         assert self._conn is not None
         try:
             if not self._conn.poll(timeout):
-                if timeout:
-                    self._failed(f"gave no answer in {timeout:.0f}s")
+                if not timeout:
+                    return _NOT_YET
+                self._failed(f"gave no answer in {timeout:.0f}s")
                 return None
             answer: Any = pickle.loads(self._conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError):
             self._failed("died")
             return None
-        self._pending = None
+        self._flight.popleft()
         self._failures = 0
-        return answer if isinstance(answer, Parsed) else None
+        return answer if isinstance(answer, Parsed) and answer.sha256 == sha256 else None
 
     def _failed(self, why: str) -> None:
         self.failed += 1
@@ -302,7 +367,8 @@ class ParseAhead:
     def stop(self) -> None:
         """End the worker: EOF first, then SIGTERM (it cleans up), then SIGKILL."""
         proc, conn = self._proc, self._conn
-        self._proc = self._conn = self._pending = None
+        self._proc = self._conn = None
+        self._flight.clear()
         if conn is not None:
             conn.close()
         if proc is not None:

@@ -250,6 +250,20 @@ def test_busy_worker_does_not_block_the_next_submit(maildir_runtime):
         reader.stop()
 
 
+def test_messages_queued_on_a_busy_worker_are_sent_without_waiting(maildir_runtime):
+    reader = ParseAhead(maildir_runtime.board, timeout=300, job=HANG, queue=3).start()
+    try:
+        big = [b"From: a@b.example\r\nSubject: %d\r\n\r\n" % n + os.urandom(3 << 20).hex().encode()
+               for n in range(3)]  # 6 MB each: far more than a socket holds
+        started = time.monotonic()
+        assert all(reader.submit(raw) for raw in big)  # the worker takes them off its socket while busy
+        assert time.monotonic() - started < 30
+        assert reader.in_flight == 3
+        assert reader.submit(_all_emails()[5][1]) is False  # its queue is full: read in-thread
+    finally:
+        reader.stop()
+
+
 DAEMON = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {repo!r})

@@ -120,6 +120,27 @@ def test_a_new_board_reaches_98_percent_from_its_blank_form(tmp_path: Path, caps
     assert right >= 0.98 * total, tally.misses
 
 
+@pytest.mark.parametrize("tick_style", ["x", "check"])
+def test_option_lines_printed_without_boxes_are_a_tick_group(tick_style: str,
+                                                             tmp_path: Path) -> None:
+    """A blank form for typed marks prints its options with no box at all: the wording
+    alone makes them the group's options (and not the next question)."""
+    truth_file = tmp_path / "truth.yaml"
+    truth_file.write_text(TRUTH, encoding="utf-8")
+    blank = tmp_path / "blank.docx"
+    blank.write_bytes(generate(load_mapping_file(truth_file),
+                               Case(layout="para_below", tick_style=tick_style, seed=1)).blank)
+    drafted = tmp_path / "referral.yaml"
+    assert main(["forms", "draft", str(blank), "--type", "referral",
+                 "--id", "riverside/practice-review-referral", "--out", str(drafted)]) == 0
+    fields = yaml.safe_load(drafted.read_text(encoding="utf-8"))["fields"]
+    assert fields["reasons"]["options"] == {
+        "child_died": ["The child has died"],
+        "child_seriously_harmed": ["The child has been seriously harmed"],
+        "learning_opportunity": ["There is learning for the partnership"]}
+    assert fields["case_outline"]["labels"] == ["What happened?"]
+
+
 SAMPLE_FORMS = sorted(p for p in (SAMPLES / "forms").rglob("*.docx") if "protected" not in p.name)
 
 

@@ -12,6 +12,7 @@ A few forms are also read as PDF and as .doc (LibreOffice exports).
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from tests.parsers.helpers import all_mappings
 MAPPINGS = {m.id: m for m in all_mappings()}
 PDF_LAYOUTS = ("table_right", "table_below", "two_per_row", "para_below")
 #: Fields right on the PDF copies (measured 2026-12-08: 100 % of these six forms;
-#: the script's ``--pdf 150`` on seeds 1, 3, 7 and 11 reads 99.6-99.8 %, page
+#: the script's ``--pdf 150`` reads 100 % on seeds 1, 3, 7, 11 and 99.97 % on 13, page
 #: breaks in tables settled by ``parsers.seams``).
 PDF_FLOOR = 0.995
 PER_TEST = 7  # forms per (mapping, layout): 6 x 7 x 7 = 294 in all
@@ -42,7 +43,8 @@ def test_generated_forms_read_exactly(form_id: str, layout: str, tmp_path: Path)
     tally = Tally()
     wrong = []
     for n, variant in enumerate(VARIANTS[:PER_TEST]):
-        case = Case(layout=layout, seed=hash((form_id, layout, n)) % 10_000 + n, **variant)
+        seed = zlib.crc32(f"{form_id}/{layout}".encode()) % 10_000 + n  # str hash() varies per run
+        case = Case(layout=layout, seed=seed, **variant)
         ok, _, _ = run_case(MAPPINGS[form_id], case, tmp_path, tally)
         if not ok:
             wrong.append(case)
@@ -51,15 +53,24 @@ def test_generated_forms_read_exactly(form_id: str, layout: str, tmp_path: Path)
 
 
 def test_printed_text_is_never_an_answer(tmp_path: Path) -> None:
-    """Without the blank form a bare answer after a two-line cell prompt is ambiguous;
+    """A question printed longer than its mapping's label, answered with no separator:
+    without the blank form the printed second sentence reads as the answer's start;
     with it every field is right (the blank form is what makes the difference)."""
     mapping = MAPPINGS["bathnes/notification-request"]
-    case = Case(layout="same_cell", sep="nothing", seed=106)
-    with_blank, without = Tally(), Tally()
-    run_case(mapping, case, tmp_path, with_blank)
-    run_case(mapping, case, tmp_path, without, with_blank=False)
-    assert with_blank.right["all"] == with_blank.total["all"]
-    assert without.right["all"] < without.total["all"]
+    spec = mapping.fields["linked_cases"]
+    longer = spec.model_copy(update={"labels": [spec.labels[0] + " Give their case numbers"]})
+    printed = mapping.model_copy(update={"fields": {**mapping.fields, "linked_cases": longer}})
+    gen = generate(printed, Case(layout="same_cell", sep="nothing", seed=106))
+    (tmp_path / "blank.docx").write_bytes(gen.blank)
+    tallies = {}
+    for blank_form in (str(tmp_path / "blank.docx"), None):
+        used = mapping.model_copy(update={"blank_form": blank_form})
+        result = parse_document(gen.filled, "form.docx", board=mapping.board, mappings=[used])
+        tallies[blank_form] = tally = Tally()
+        score(mapping, gen, result.record.model_dump(mode="json"), tally, [])
+    with_blank, without = tallies.values()
+    assert with_blank.right["all"] == with_blank.total["all"], with_blank.misses
+    assert [m.split()[0] for m in without.misses] == ["linked_cases"]
 
 
 @pytest.fixture(scope="session")

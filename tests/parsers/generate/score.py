@@ -89,13 +89,18 @@ def score(mapping: FormMapping, gen: Generated, record: dict, tally: Tally,
 
 def run_case(mapping: FormMapping, case: Case, tmp: Path, tally: Tally,
              with_blank: bool = True) -> tuple[bool, Generated, dict]:
-    """Generate, parse (with the blank form named in the mapping) and score one form."""
+    """Generate, parse and score one form: with its generated blank form, or with none.
+
+    Without it the mapping's own ``blank_form`` (a shipped board's form) goes
+    too: the labels and stop labels alone must serve.
+    """
     gen = generate(mapping, case)
-    used = gen.mapping or mapping
-    if with_blank and hasattr(mapping, "blank_form"):
+    blank_form = None
+    if with_blank:
         blank = tmp / f"{mapping.id.replace('/', '-')}-{case.layout}-{case.seed}-blank.docx"
         blank.write_bytes(gen.blank)
-        used = used.model_copy(update={"blank_form": str(blank)})
+        blank_form = str(blank)
+    used = (gen.mapping or mapping).model_copy(update={"blank_form": blank_form})
     result = parse_document(gen.filled, "form.docx", board=mapping.board, mappings=[used])
     record = result.record.model_dump(mode="json")
     name = f"{mapping.id}/{case.layout}/{case.seed}"
