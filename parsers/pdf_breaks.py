@@ -99,8 +99,10 @@ class Builder:
         if at_top and isinstance(last, list) and grid and len(last[-1]) == len(grid[0]):
             cut = self._cut_short(last[-1])
             if cut or _continues(last[-1], grid[0]):
+                done: set[int] = set()  # a merged cell is one cell in every column it spans
                 for a, b in zip(last[-1], grid[0]):
-                    if a is not b and b.lines:
+                    if a is not b and b.lines and id(b) not in done:
+                        done.add(id(b))
                         a.cuts.append((len(a.lines), self._kind(a, b, cut)))
                         a.lines.extend(b.lines)
                         a.bottom = b.bottom
