@@ -41,9 +41,11 @@ def _converted(fmt: str, count: int, mappings: list, seed: int, tmp: Path, tally
     from tests.parsers.test_generated import PDF_LAYOUTS
 
     made = []
+    ticks = wx.TEXT_TICKS  # cycled per round of mappings, so every form meets every tick style
     for n in range(count):
         mapping = mappings[n % len(mappings)]
-        case = Case(layout=PDF_LAYOUTS[n % len(PDF_LAYOUTS)], tick_style=wx.TEXT_TICKS[n % 6],
+        case = Case(layout=PDF_LAYOUTS[n % len(PDF_LAYOUTS)],
+                    tick_style=ticks[n // len(mappings) % len(ticks)],
                     text_style="plain" if fmt == "pdf" else "mixed", sep="colon",
                     seed=seed * 7_000 + n)
         gen = generate(mapping, case)
