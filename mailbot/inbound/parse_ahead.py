@@ -172,10 +172,9 @@ def serve(fd: int, parent: int) -> None:
 def _receive(conn: Connection, requests: queue.SimpleQueue[bytes | None]) -> None:
     """Take requests off the socket as they come (the daemon's send never waits on a read); None at EOF."""
     try:
-        while True:
-            requests.put(conn.recv_bytes())
-    except (EOFError, OSError):
-        pass
+        with contextlib.suppress(EOFError, OSError):  # the daemon closed its end, or went
+            while True:
+                requests.put(conn.recv_bytes())
     finally:
         requests.put(None)
 

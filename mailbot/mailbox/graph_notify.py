@@ -20,6 +20,7 @@ late or forged costs nothing but a poll.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -162,10 +163,8 @@ class Subscription:
 
     def close(self) -> None:
         if self.id is not None:
-            try:
+            with contextlib.suppress(MailboxError):  # if it cannot be deleted now, it expires by itself
                 self.client.request("DELETE", f"{self.client.endpoint}/subscriptions/{self.id}")
-            except MailboxError:
-                pass  # it expires by itself
             self.id = None
 
 

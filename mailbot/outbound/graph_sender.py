@@ -28,6 +28,7 @@ maximum message size (``sending.max_message_mb``) it is refused outright.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -189,11 +190,10 @@ class GraphSender:
             for item in taken:
                 self.large.attach(draft_id, item)
         except MailboxError:
-            try:  # a half-built draft must not linger; if it cannot go now, the note says to look next time
+            # A half-built draft must not linger; if it cannot go now, the note says to look next time.
+            with contextlib.suppress(MailboxError):
                 self.large.delete_draft(draft_id)
                 self.notes.forget(message_id, self._now())
-            except MailboxError:
-                pass
             raise
         self.notes.sending(message_id, self._now())
         self._post_send(draft_id)

@@ -22,7 +22,7 @@ from mailbot.pack.chronology import Source
 from mailbot.pack.review import Report, ReviewLine, reports, review_lines
 from mailbot.runtime import BoardRuntime
 from mailbot.store.models import Attachment, AuditEntry, Case, OutboxMail, Record, ScopingRequest
-from mailbot.workflow.chasing import chase_history
+from mailbot.workflow.chasing import chase_lines
 
 RETURN_TYPES = ("scoping_return", "chronology")
 PACK_KIND = "pack"
@@ -89,12 +89,6 @@ class PackInput:
         return len(self.previous) + 1
 
 
-def _chase_line(kind: str, step: int | None, on: dt.date) -> str:
-    if kind == "escalation":
-        return f"business manager told {on:%d/%m/%Y}"
-    return f"reminder {step or ''} {on:%d/%m/%Y}".replace("  ", " ")
-
-
 def _agencies(s: Session, rt: BoardRuntime, case: Case, sources: list[Source]) -> list[AgencyLine]:
     cal = rt.board.calendar
     out: list[AgencyLine] = []
@@ -103,11 +97,9 @@ def _agencies(s: Session, rt: BoardRuntime, case: Case, sources: list[Source]) -
         by_agency.setdefault(src.agency, []).append(src.filename or src.form_type.replace("_", " "))
     for req in s.scalars(select(ScopingRequest).where(ScopingRequest.case_id == case.id)
                          .order_by(ScopingRequest.id)):
-        chases = [_chase_line(c.kind, c.step, c.on) for c in chase_history(s, rt, req)]
-        if req.bounced_at:
-            chases.append(f"email bounced {cal.today(req.bounced_at):%d/%m/%Y}")
         out.append(AgencyLine(req.agency, STATUS_LABELS.get(req.status, req.status), cal.today(req.requested_at),
-                              req.due_on, cal.today(req.answered_at) if req.answered_at else None, chases,
+                              req.due_on, cal.today(req.answered_at) if req.answered_at else None,
+                              chase_lines(s, rt, req),
                               by_agency.pop(req.agency, []), req.id))
     for agency, docs in by_agency.items():
         out.append(AgencyLine(agency, "returned (not asked)", None, None, None, [], docs))

@@ -14,6 +14,7 @@ limit; any beyond it are named in the email as kept by mailbot.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -25,7 +26,7 @@ from mailbot.runtime import BoardRuntime
 from mailbot.sizes import MB
 from mailbot.store.models import Attachment, Case
 from mailbot.store.review_models import ReviewRequest
-from mailbot.workflow.chasing import chase_history
+from mailbot.workflow.chasing import chase_lines
 from mailbot.workflow.common import read_stored
 from mailbot.workflow.stage2 import return_label
 
@@ -47,9 +48,9 @@ class ReviewLine:
     agency: str
     asked_for: str
     status: str
-    requested_on: object
-    due_on: object
-    answered_on: object
+    requested_on: dt.date
+    due_on: dt.date
+    answered_on: dt.date | None
     chases: list[str]
 
 
@@ -70,21 +71,12 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _chase_line(kind: str, step: int | None, on) -> str:  # noqa: ANN001
-    if kind == "escalation":
-        return f"business manager told {on:%d/%m/%Y}"
-    return f"reminder {step or ''} {on:%d/%m/%Y}".replace("  ", " ")
-
-
 def review_lines(s: Session, rt: BoardRuntime, case: Case) -> list[ReviewLine]:
     cal, out = rt.board.calendar, []
     for req in s.scalars(select(ReviewRequest).where(ReviewRequest.case_id == case.id).order_by(ReviewRequest.id)):
-        chases = [_chase_line(c.kind, c.step, c.on) for c in chase_history(s, rt, req)]
-        if req.bounced_at:
-            chases.append(f"email bounced {cal.today(req.bounced_at):%d/%m/%Y}")
         out.append(ReviewLine(req.agency, _capital(return_label(rt, req)), REVIEW_STATUS.get(req.status, req.status),
                               cal.today(req.requested_at), req.due_on,
-                              cal.today(req.answered_at) if req.answered_at else None, chases))
+                              cal.today(req.answered_at) if req.answered_at else None, chase_lines(s, rt, req)))
     return out
 
 

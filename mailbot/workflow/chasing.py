@@ -140,6 +140,20 @@ def chase_history(s: Session, rt: BoardRuntime, request: Request) -> list[ChaseR
     return out
 
 
+def chase_lines(s: Session, rt: BoardRuntime, request: Request) -> list[str]:
+    """The request's chasing in a pack's words: "reminder 1 22/04/2026", "business manager told …",
+    "email bounced …" (scoping and review requests alike)."""
+    out = []
+    for c in chase_history(s, rt, request):
+        if c.kind == "escalation":
+            out.append(f"business manager told {c.on:%d/%m/%Y}")
+        else:
+            out.append(f"reminder {c.step or ''} {c.on:%d/%m/%Y}".replace("  ", " "))
+    if request.bounced_at:
+        out.append(f"email bounced {rt.board.calendar.today(request.bounced_at):%d/%m/%Y}")
+    return out
+
+
 def _send_step(s: Session, rt: BoardRuntime, request: Request, case: Case,
                step: ChaseStep, today: dt.date) -> bool:
     family = family_of(request)
