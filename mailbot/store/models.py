@@ -145,7 +145,29 @@ class Record(Base):
     case: Mapped[Case | None] = relationship(back_populates="records")
 
 
-class ScopingRequest(Base):
+class RequestColumns:
+    """What every request to an agency holds, scoping or stage 2: who was asked, on which thread,
+    by when, what came back, and its chasing (:mod:`mailbot.workflow.chasing` reads both kinds).
+    A new table lists its columns as before: the id, the class's own keys, these, what it adds."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-10)
+    agency: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(320))
+    #: The request email's Message-ID (replies thread to it).
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    #: ``outstanding``, ``returned`` or ``not_known`` (a nil return).
+    status: Mapped[str] = mapped_column(String(16), default="outstanding")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: The parsed form, when the return is one.
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
+    chase_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
+    bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ScopingRequest(RequestColumns, Base):
     """One agency asked for its return on one case."""
 
     __tablename__ = "scoping_requests"
@@ -154,24 +176,10 @@ class ScopingRequest(Base):
         Index("ix_request_agency_chased", "agency", "last_chased_on"),  # one reminder a day per agency
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    agency: Mapped[str] = mapped_column(String(200))
-    contact_email: Mapped[str] = mapped_column(String(320))
-    #: The request email's Message-ID (replies thread to it).
-    message_id: Mapped[str] = mapped_column(String(998), index=True)
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    due_on: Mapped[dt.date] = mapped_column(Date)
-    #: ``outstanding``, ``returned`` or ``not_known``.
-    status: Mapped[str] = mapped_column(String(16), default="outstanding")
-    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
-    chase_level: Mapped[int] = mapped_column(Integer, default=0)
-    last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
-    bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), sort_order=-5)
     #: The agency answered in a form mailbot cannot read alone (a portal or a link): not
     #: chased while a person settles it.
-    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    held_at: Mapped[dt.datetime | None] = mapped_column(DateTime, sort_order=5)
 
     case: Mapped[Case] = relationship(back_populates="requests")
 

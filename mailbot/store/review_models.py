@@ -16,10 +16,10 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from mailbot.store.models import Base, Case
+from mailbot.store.models import Base, Case, RequestColumns
 
 
-class ReviewRequest(Base):
+class ReviewRequest(RequestColumns, Base):
     """One agency asked for one stage-2 return (``kind``: a regime return id)."""
 
     __tablename__ = "review_requests"
@@ -28,26 +28,11 @@ class ReviewRequest(Base):
         Index("ix_review_request_agency_chased", "agency", "last_chased_on"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True, sort_order=-5)
     #: The regime's return id (``chronology``, ``management_report``).
-    kind: Mapped[str] = mapped_column(String(40))
-    agency: Mapped[str] = mapped_column(String(200))
-    contact_email: Mapped[str] = mapped_column(String(320))
-    #: The request email's Message-ID (replies thread to it).
-    message_id: Mapped[str] = mapped_column(String(998), index=True)
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    due_on: Mapped[dt.date] = mapped_column(Date)
-    #: ``outstanding``, ``returned`` or ``not_known`` (a nil return).
-    status: Mapped[str] = mapped_column(String(16), default="outstanding")
-    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    #: The parsed chronology form, when the return is one.
-    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
-    #: The document as received (a report is stored, not read).
-    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
-    chase_level: Mapped[int] = mapped_column(Integer, default=0)
-    last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
-    bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(40), sort_order=-4)
+    #: The document as received (a report is stored, not read; a chronology form is a record).
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"), sort_order=5)
 
     case: Mapped[Case] = relationship(backref=backref("review_requests", order_by="ReviewRequest.id"))
 
